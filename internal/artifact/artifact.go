@@ -1,0 +1,321 @@
+// Package artifact gets the files selected from a PEP 751 lock onto local
+// disk and verifies them before anything is installed. A file is taken from
+// the lock's path, a --find-links directory, the content-addressed cache, or a
+// download, in that order, and every one of them is checked against the
+// lock's size and sha256: a local file is no more trusted than a remote one.
+package artifact
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+)
+
+// Where a Result's file came from.
+const (
+	SourcePath      = "path"       // the lock's path
+	SourceFindLinks = "find-links" // a --find-links directory
+	SourceCache     = "cache"      // the content-addressed cache
+	SourceDownload  = "download"   // downloaded into the cache by this call
+)
+
+// DefaultJobs is how many downloads run at once when Fetcher.Jobs is 0: enough
+// to hide latency, few enough not to hammer an index.
+const DefaultJobs = 4
+
+// Request is one file the lock selected.
+type Request struct {
+	Name    string // file name, e.g. foo-1.0-py3-none-any.whl
+	Package string // for messages, e.g. "foo 1.0"
+	Path    string // absolute local path from the lock's path; may be empty
+	URL     string // http or https URL; may be empty
+	Size    int64  // bytes; -1 when the lock does not say
+	SHA256  string // lowercase hex; required
+}
+
+// Result is a verified local copy of a Request's file.
+type Result struct {
+	Request
+	File   string // local path of the verified file
+	Source string // SourcePath, SourceFindLinks, SourceCache or SourceDownload
+}
+
+// Fetcher finds, downloads and verifies files. The zero value works offline
+// with no cache; set CacheDir to download.
+type Fetcher struct {
+	Client    *http.Client // nil means http.DefaultClient
+	CacheDir  string       // root of the cache; files live under artifacts/sha256
+	FindLinks []string     // local directories searched by file name
+	Offline   bool         // never download
+	// Progress, if set, is called once per download with the file name and
+	// its expected size (-1 when unknown); the bytes read are copied to the
+	// writer it returns. A writer that is also an io.Closer is closed when the
+	// download ends.
+	Progress func(name string, total int64) io.Writer
+	Log      io.Writer // verbose messages; may be nil
+	Jobs     int       // downloads at a time; 0 means DefaultJobs
+}
+
+// outcome is what became of one request.
+type outcome struct {
+	res      Result
+	done     bool
+	err      error
+	looked   []string
+	staleHit bool // a cache entry exists but failed verification
+}
+
+// fetch holds the state of one Fetch call.
+type fetch struct {
+	*Fetcher
+	cacheDir string
+	logMu    sync.Mutex
+}
+
+// Fetch returns a verified local file for every request, in request order.
+// Problems are collected rather than reported one at a time: every missing
+// file is listed in one *MissingError, and when online the other files are
+// still downloaded, so a retry after fixing one problem does not uncover the
+// next. Several errors come back joined (errors.Join); use errors.As to pick
+// out a *MissingError, *HashMismatchError, *SizeMismatchError or
+// *DownloadError.
+func (f *Fetcher) Fetch(ctx context.Context, reqs []Request) ([]Result, error) {
+	for _, r := range reqs {
+		if err := checkRequest(r); err != nil {
+			return nil, err
+		}
+	}
+	s := &fetch{Fetcher: f}
+	if f.CacheDir != "" {
+		abs, err := filepath.Abs(f.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("cache directory %s: %w", f.CacheDir, err)
+		}
+		s.cacheDir = abs
+	}
+
+	// Look locally first, for all files, so that when offline every missing
+	// file is known before anything else happens. Hashing is CPU-bound, so
+	// this runs as wide as the machine.
+	outs := make([]outcome, len(reqs))
+	parallel(ctx, len(reqs), runtime.GOMAXPROCS(0), func(i int) {
+		outs[i] = s.lookLocal(reqs[i])
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("fetch files: %w", err)
+	}
+
+	var need []int
+	for i := range outs {
+		if outs[i].done || outs[i].err != nil {
+			continue
+		}
+		if f.Offline || reqs[i].URL == "" {
+			if outs[i].staleHit {
+				outs[i] = s.dropStale(ctx, reqs[i], outs[i])
+			}
+			if !outs[i].done && outs[i].err == nil {
+				outs[i].looked = append(outs[i].looked, notDownloaded(reqs[i], f.Offline))
+			}
+			continue
+		}
+		need = append(need, i)
+	}
+	if len(need) > 0 {
+		jobs := f.Jobs
+		if jobs <= 0 {
+			jobs = DefaultJobs
+		}
+		parallel(ctx, len(need), jobs, func(k int) {
+			i := need[k]
+			outs[i] = s.download(ctx, reqs[i], outs[i])
+		})
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("fetch files: %w", err)
+		}
+	}
+
+	var errs []error
+	missing := &MissingError{Offline: f.Offline}
+	results := make([]Result, len(reqs))
+	for i, o := range outs {
+		switch {
+		case o.err != nil:
+			errs = append(errs, o.err)
+		case o.done:
+			results[i] = o.res
+		default:
+			missing.Missing = append(missing.Missing, reqs[i])
+			missing.Looked = append(missing.Looked, o.looked)
+		}
+	}
+	if len(missing.Missing) > 0 {
+		errs = append([]error{missing}, errs...)
+	}
+	switch len(errs) {
+	case 0:
+		return results, nil
+	case 1:
+		return nil, errs[0]
+	}
+	return nil, errors.Join(errs...)
+}
+
+// checkRequest rejects requests that would make the cache or a find-links
+// lookup touch a path outside where it should, or that cannot be verified.
+func checkRequest(r Request) error {
+	bad := func(why string) error {
+		return fmt.Errorf("invalid file request %q for %s: %s", r.Name, r.Package, why)
+	}
+	if r.Name == "" || r.Name == "." || r.Name == ".." ||
+		strings.ContainsAny(r.Name, `/\`+"\x00") {
+		return bad("the file name must be a plain name")
+	}
+	if !isHexDigest(r.SHA256) {
+		return bad(fmt.Sprintf("sha256 %q is not 64 lowercase hex digits", r.SHA256))
+	}
+	if r.Size < -1 {
+		return bad(fmt.Sprintf("size %d is negative", r.Size))
+	}
+	if r.Path != "" && !filepath.IsAbs(r.Path) {
+		return bad(fmt.Sprintf("path %q is not absolute", r.Path))
+	}
+	return nil
+}
+
+func isHexDigest(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// lookLocal tries the lock's path, the find-links directories and the cache.
+// A file that exists but does not verify is an error, except in the cache,
+// which this program owns and can repair.
+func (s *fetch) lookLocal(r Request) outcome {
+	var o outcome
+	if r.Path != "" {
+		ok, err := s.tryLocal(r, r.Path, SourcePath)
+		switch {
+		case err != nil:
+			return outcome{err: err}
+		case ok:
+			return found(r, r.Path, SourcePath)
+		}
+		o.looked = append(o.looked, "no file at lock path "+r.Path)
+	}
+	for _, dir := range s.FindLinks {
+		p := filepath.Join(dir, r.Name)
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		ok, err := s.tryLocal(r, p, SourceFindLinks)
+		switch {
+		case err != nil:
+			return outcome{err: err}
+		case ok:
+			return found(r, p, SourceFindLinks)
+		}
+		o.looked = append(o.looked, "not in find-links "+dir)
+	}
+	if s.cacheDir != "" {
+		p := s.entryFile(r)
+		err := verifyFile(r, p, SourceCache)
+		switch {
+		case err == nil:
+			s.logf("%s: using cached %s", r.Name, p)
+			return found(r, p, SourceCache)
+		case isMismatch(err):
+			s.logf("%s: cache entry is bad (%v); it will be replaced", r.Name, err)
+			o.staleHit = true
+			o.looked = append(o.looked, "bad cache entry "+p)
+		case errors.Is(err, os.ErrNotExist):
+			o.looked = append(o.looked, "not in cache "+s.cacheDir)
+		default:
+			return outcome{err: err}
+		}
+	}
+	return o
+}
+
+// tryLocal verifies the file at p. It reports false, nil when there is no
+// file there.
+func (s *fetch) tryLocal(r Request, p, origin string) (bool, error) {
+	err := verifyFile(r, p, origin)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	s.logf("%s: using %s (%s)", r.Name, p, origin)
+	return true, nil
+}
+
+func found(r Request, file, source string) outcome {
+	return outcome{done: true, res: Result{Request: r, File: file, Source: source}}
+}
+
+func notDownloaded(r Request, offline bool) string {
+	switch {
+	case r.URL == "":
+		return "the lock gives no URL"
+	case offline:
+		return "not downloaded from " + redact(r.URL) + " (offline)"
+	}
+	return ""
+}
+
+func (s *fetch) logf(format string, args ...any) {
+	if s.Log == nil {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	if !strings.HasSuffix(msg, "\n") {
+		msg += "\n"
+	}
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	io.WriteString(s.Log, msg)
+}
+
+// parallel calls fn(0) … fn(n-1) with at most width calls at once. It stops
+// starting new calls once ctx is done.
+func parallel(ctx context.Context, n, width int, fn func(int)) {
+	if width > n {
+		width = n
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < width; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+		}
+	}
+	close(next)
+	wg.Wait()
+}

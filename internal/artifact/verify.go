@@ -1,0 +1,60 @@
+package artifact
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+// verifyFile checks the file at p against r's size and sha256. A missing file
+// gives an error satisfying errors.Is(err, os.ErrNotExist); a wrong one gives
+// *SizeMismatchError or *HashMismatchError naming origin.
+func verifyFile(r Request, p, origin string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s for %s is not a regular file", p, r.Package)
+	}
+	// The size is free to check and catches most truncated copies without
+	// reading them.
+	if r.Size >= 0 && fi.Size() != r.Size {
+		return &SizeMismatchError{Name: r.Name, Source: p, Origin: origin, Expected: r.Size, Actual: fi.Size()}
+	}
+	h := sha256.New()
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
+	// Hide File.WriteTo so the pooled buffer is used instead of a fresh one.
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, *buf); err != nil {
+		return fmt.Errorf("hash %s: %w", p, err)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != r.SHA256 {
+		return &HashMismatchError{Name: r.Name, Source: p, Origin: origin, Expected: r.SHA256, Actual: sum}
+	}
+	return nil
+}
+
+// bufPool holds read buffers for hashing: a sync with many cached files
+// would otherwise allocate one per file.
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, 128<<10)
+	return &b
+}}
+
+// isMismatch reports whether err says a file's bytes are wrong, as opposed
+// to the file being unreadable.
+func isMismatch(err error) bool {
+	var h *HashMismatchError
+	var s *SizeMismatchError
+	return errors.As(err, &h) || errors.As(err, &s)
+}

@@ -1,0 +1,210 @@
+package venv
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func sampleStamp() *Stamp {
+	return &Stamp{
+		Tool:       "influx-py 0.1.0",
+		LockDigest: "sha256:abc",
+		Interpreter: StampInterpreter{
+			Path: "/p/.venv/bin/python", Version: "3.11.7", Identity: "cpython-3.11.7-linux-x86_64",
+		},
+		Backend:       "uv",
+		BackendReason: "uv 0.7.2 found on PATH",
+		Installed: []StampDist{
+			{Name: "urllib3", Version: "2.2.1", SHA256: "bb", File: "urllib3-2.2.1-py3-none-any.whl"},
+			{Name: "Charset_Normalizer", Version: "3.3.2", SHA256: "aa", File: "charset_normalizer-3.3.2-py3-none-any.whl"},
+		},
+		ListingDigest: "deadbeef",
+		Time:          "2024-05-01T12:00:00Z",
+	}
+}
+
+func TestStampRoundTrip(t *testing.T) {
+	l := PosixLayout(t.TempDir())
+	got, err := ReadStamp(l)
+	if got != nil || err != nil {
+		t.Fatalf("missing stamp: %v, %v", got, err)
+	}
+	in := sampleStamp()
+	if err := WriteStamp(l, in); err != nil {
+		t.Fatal(err)
+	}
+	if in.Schema != 0 || in.Installed[0].Name != "urllib3" {
+		t.Error("WriteStamp modified its argument")
+	}
+	got, err = ReadStamp(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sampleStamp()
+	want.Schema = StampSchema
+	want.Installed[0], want.Installed[1] = want.Installed[1], want.Installed[0]
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("round trip:\n got  %+v\n want %+v", got, want)
+	}
+	data, _ := os.ReadFile(l.StampPath())
+	for _, key := range []string{`"schema": 1`, `"lock_digest"`, `"listing_digest"`, `"backend_reason"`, `"identity"`} {
+		if !strings.Contains(string(data), key) {
+			t.Errorf("stamp file lacks %s:\n%s", key, data)
+		}
+	}
+	// Equal input gives an equal file.
+	if err := WriteStamp(l, sampleStamp()); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := os.ReadFile(l.StampPath())
+	if string(again) != string(data) {
+		t.Error("rewriting the same stamp changed the file")
+	}
+	if err := RemoveStamp(l); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := ReadStamp(l); s != nil || err != nil {
+		t.Errorf("after RemoveStamp: %v, %v", s, err)
+	}
+	if err := RemoveStamp(l); err != nil {
+		t.Errorf("removing a missing stamp: %v", err)
+	}
+}
+
+func TestStampEmptyInstalled(t *testing.T) {
+	l := PosixLayout(t.TempDir())
+	if err := WriteStamp(l, &Stamp{Tool: "influx-py 0.1.0", Time: "2024-05-01T12:00:00Z"}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(l.StampPath())
+	if !strings.Contains(string(data), `"installed": []`) {
+		t.Errorf("empty install list written as %s", data)
+	}
+	if s, err := ReadStamp(l); err != nil || s.Installed == nil || len(s.Installed) != 0 {
+		t.Errorf("read back %+v, %v", s, err)
+	}
+}
+
+func TestStampCorrupt(t *testing.T) {
+	tests := []struct{ name, content, reason string }{
+		{"empty file", "", "EOF"},
+		{"truncated", `{"schema": 1, "tool": "influx-py`, "unexpected EOF"},
+		{"not json", "hello", "invalid character"},
+		{"wrong type", `{"schema": "1"}`, "cannot unmarshal"},
+		{"no schema", `{"tool": "influx-py 0.1.0"}`, "schema 0"},
+		{"future schema", `{"schema": 2}`, "schema 2"},
+		{"trailing data", `{"schema": 1} {}`, "data after"},
+		{"array", `[]`, "cannot unmarshal"},
+	}
+	for _, tt := range tests {
+		l := PosixLayout(t.TempDir())
+		writeFile(t, l.StampPath(), tt.content)
+		s, err := ReadStamp(l)
+		var ce *CorruptStampError
+		if s != nil || !errors.As(err, &ce) {
+			t.Errorf("%s: got %v, %v; want a CorruptStampError", tt.name, s, err)
+			continue
+		}
+		if ce.Path != l.StampPath() || !strings.Contains(err.Error(), "corrupt stamp") || !strings.Contains(err.Error(), tt.reason) {
+			t.Errorf("%s: error %q", tt.name, err)
+		}
+	}
+	// A stamp that cannot be read at all is a failure, not corruption.
+	l := PosixLayout(t.TempDir())
+	if err := os.Mkdir(l.StampPath(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadStamp(l)
+	var ce *CorruptStampError
+	if err == nil || errors.As(err, &ce) {
+		t.Errorf("stamp is a directory: err = %v", err)
+	}
+}
+
+func TestWriteStampRefuses(t *testing.T) {
+	l := PosixLayout(t.TempDir())
+	if err := WriteStamp(l, nil); err == nil {
+		t.Error("nil stamp written")
+	}
+	if err := WriteStamp(l, &Stamp{Schema: 7}); err == nil {
+		t.Error("unknown schema written")
+	}
+	missing := PosixLayout(filepath.Join(t.TempDir(), "no-such-venv"))
+	if err := WriteStamp(missing, sampleStamp()); err == nil {
+		t.Error("stamp written into a missing venv")
+	}
+	if _, err := os.Stat(l.StampPath()); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a refused stamp left a file")
+	}
+}
+
+func TestInstallingMarker(t *testing.T) {
+	l := PosixLayout(t.TempDir())
+	if on, err := Installing(l); on || err != nil {
+		t.Fatalf("fresh venv: %v, %v", on, err)
+	}
+	if err := MarkInstalling(l, "sync by pid 42 at 2024-05-01T12:00:00Z"); err != nil {
+		t.Fatal(err)
+	}
+	if on, err := Installing(l); !on || err != nil {
+		t.Fatalf("after Mark: %v, %v", on, err)
+	}
+	info, ok, err := InstallingInfo(l)
+	if !ok || err != nil || info != "sync by pid 42 at 2024-05-01T12:00:00Z" {
+		t.Errorf("info %q, %v, %v", info, ok, err)
+	}
+	if err := ClearInstalling(l); err != nil {
+		t.Fatal(err)
+	}
+	if on, _ := Installing(l); on {
+		t.Error("marker survives Clear")
+	}
+	if err := ClearInstalling(l); err != nil {
+		t.Errorf("clearing twice: %v", err)
+	}
+	if err := MarkInstalling(PosixLayout(filepath.Join(t.TempDir(), "missing")), "x"); err == nil {
+		t.Error("marker written into a missing venv")
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	a := []StampDist{
+		{Name: "Charset_Normalizer", Version: "3.3.2", SHA256: "AA", File: "/cache/a.whl"},
+		{Name: "urllib3", Version: "2.2.1", SHA256: "bb", File: "/cache/b.whl"},
+	}
+	b := []StampDist{ // other order, paths, name spelling and digest case
+		{Name: "urllib3", Version: "2.2.1", SHA256: "BB", File: `C:\other\b.whl`},
+		{Name: "charset-normalizer", Version: "3.3.2", SHA256: "aa", File: "https://mirror/a.whl"},
+	}
+	fa := Fingerprint(a)
+	if fa != Fingerprint(b) {
+		t.Error("fingerprint depends on order, paths or spelling")
+	}
+	// Pin the format: sha256 of the sorted lines "name==version==sha256\n"
+	// (value computed with Python's hashlib).
+	if want := "bc4c2659698eb206f68b44827fbfac5b77c55a9be277340da24a21a4fa86ac7b"; fa != want {
+		t.Errorf("Fingerprint = %s, want %s", fa, want)
+	}
+	if got := Fingerprint(nil); got != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" {
+		t.Errorf("empty fingerprint %s is not sha256 of nothing", got)
+	}
+	changed := []func([]StampDist){
+		func(d []StampDist) { d[0].Version = "3.3.3" },
+		func(d []StampDist) { d[1].SHA256 = "cc" },
+		func(d []StampDist) { d[1].Name = "urllib4" },
+	}
+	for i, change := range changed {
+		d := append([]StampDist(nil), a...)
+		change(d)
+		if Fingerprint(d) == fa {
+			t.Errorf("change %d did not change the fingerprint", i)
+		}
+	}
+	if Fingerprint(a[:1]) == fa {
+		t.Error("dropping a distribution did not change the fingerprint")
+	}
+}
