@@ -115,11 +115,18 @@ func (r *Runner) Run(ctx context.Context, c Cmd) ([]byte, error) {
 	return stdout.Bytes(), e
 }
 
-// CommandLine renders a command as one could paste it into a POSIX shell.
+// CommandLine renders a command as one could paste it into a POSIX shell,
+// except that an inline script (an argument of several lines, such as the
+// interpreter probe's -c program) is summarized: its text is in influx-py's
+// source, and pages of it would bury the rest of the -v output.
 func CommandLine(path string, args []string) string {
 	parts := make([]string, 0, len(args)+1)
 	parts = append(parts, shellQuote(path))
 	for _, a := range args {
+		if n := strings.Count(a, "\n"); n > 0 {
+			parts = append(parts, fmt.Sprintf("'<script of %d lines>'", n+1))
+			continue
+		}
 		parts = append(parts, shellQuote(a))
 	}
 	return strings.Join(parts, " ")

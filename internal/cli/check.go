@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/influx-py/influx-py/internal/engine"
+)
+
+type checkFlags struct {
+	whereFlags
+	json bool
+}
+
+func checkCommand(g *global, stdio IO, version string) *cli.Command {
+	f := &checkFlags{}
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "compare the venv with the lock and change nothing",
+		UsageText: "influx-py check [options]",
+		Description: `Reports whether the venv holds exactly what the lock lists for this
+interpreter: missing, extra and changed distributions, and a venv that is
+missing or unhealthy. Nothing is downloaded or installed.
+
+Exit status: 0 when the venv matches, 1 when it differs, 2 on an error.
+
+Examples:
+   influx-py check
+   influx-py check --plugin-dir /var/lib/influxdb3/plugins --json`,
+		Flags: append(f.flags(),
+			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON", Destination: &f.json},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Errorf("check takes no arguments, got %q", c.Args().Slice())}
+			}
+			e := newEngine(g, stdio, version, f.verbose)
+			res, err := e.Check(c.Context, engine.CheckOptions{Where: f.where(), CacheDir: f.cache()})
+			if err != nil {
+				return err
+			}
+			if f.json {
+				if err := writeJSON(stdio.Stdout, res); err != nil {
+					return err
+				}
+			} else {
+				printCheck(stdio.Stdout, res)
+			}
+			if !res.InSync {
+				return exitCode(ExitDrift)
+			}
+			return nil
+		},
+	}
+}
+
+func printCheck(w io.Writer, r *engine.CheckResult) {
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "venv: %s\n", p)
+	}
+	if p := r.Plan; p != nil {
+		for _, x := range p.Install {
+			fmt.Fprintf(w, "missing: %s %s\n", x.Name, x.Version)
+		}
+		for _, x := range p.Replace {
+			switch x.Why {
+			case "version":
+				fmt.Fprintf(w, "wrong version: %s %s (lock: %s)\n", x.To.Name, x.From.Version, x.To.Version)
+			case "hash":
+				fmt.Fprintf(w, "changed: %s %s was installed from another file than the lock's\n", x.To.Name, x.To.Version)
+			default:
+				fmt.Fprintf(w, "unverified: %s %s was not installed by influx-py\n", x.To.Name, x.To.Version)
+			}
+		}
+		for _, x := range p.Remove {
+			fmt.Fprintf(w, "extra: %s %s\n", x.Name, x.Version)
+		}
+	}
+	if r.InSync {
+		fmt.Fprintf(w, "ok: %s matches %s\n", r.Venv, r.Lock)
+	} else {
+		fmt.Fprintf(w, "drift: %s does not match %s\n", r.Venv, r.Lock)
+	}
+}

@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/influx-py/influx-py/internal/engine"
+)
+
+// whereFlags are the location flags shared by every command that works on a
+// plugin dir. The plugin dir honours INFLUXDB3_PLUGIN_DIR like the server.
+type whereFlags struct {
+	pluginDir string
+	venv      string
+	lock      string
+	python    string
+	cacheDir  string
+	verbose   bool
+}
+
+func (w *whereFlags) flags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "plugin-dir", Usage: "InfluxDB 3 plugin directory (default: the current directory)", EnvVars: []string{"INFLUX_PY_PLUGIN_DIR", "INFLUXDB3_PLUGIN_DIR"}, Destination: &w.pluginDir},
+		&cli.StringFlag{Name: "venv", Usage: "virtual environment (default: <plugin-dir>/.venv)", EnvVars: []string{"INFLUX_PY_VENV"}, Destination: &w.venv},
+		&cli.StringFlag{Name: "lock", Usage: "PEP 751 lock file (default: <plugin-dir>/pylock.toml)", EnvVars: []string{"INFLUX_PY_LOCK"}, Destination: &w.lock},
+		&cli.StringFlag{Name: "python", Usage: "interpreter (default: InfluxDB's bundled Python, else python3 on PATH)", EnvVars: []string{"INFLUX_PY_PYTHON"}, Destination: &w.python},
+		&cli.StringFlag{Name: "cache-dir", Usage: "cache for downloads and interpreter probes (default: the user cache dir)", EnvVars: []string{"INFLUX_PY_CACHE_DIR"}, Destination: &w.cacheDir},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show what influx-py decides and runs, on stderr", EnvVars: []string{"INFLUX_PY_VERBOSE"}, Destination: &w.verbose},
+	}
+}
+
+func (w *whereFlags) where() engine.Where {
+	return engine.Where{PluginDir: w.pluginDir, Venv: w.venv, Lock: w.lock, Python: w.python}
+}
+
+func (w *whereFlags) cache() string {
+	if w.cacheDir != "" {
+		return w.cacheDir
+	}
+	return defaultCacheDir()
+}

@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/influx-py/influx-py/internal/artifact"
+	"github.com/influx-py/influx-py/internal/engine"
+	"github.com/influx-py/influx-py/internal/interp"
+	"github.com/influx-py/influx-py/internal/lockfile"
+	"github.com/influx-py/influx-py/internal/run"
+)
+
+// Report prints the one final error of a run on w, with hints for the kinds
+// of failure a user can act on, and returns the process exit code.
+func Report(w io.Writer, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var code exitCode
+	if errors.As(err, &code) {
+		return int(code)
+	}
+	if isCanceled(err) {
+		fmt.Fprintln(w, "influx-py: error: interrupted; the venv is left for the next sync to repair")
+		return 130
+	}
+	fmt.Fprintf(w, "influx-py: error: %s\n", strings.TrimRight(err.Error(), "\n"))
+	for _, h := range hints(err) {
+		fmt.Fprintf(w, "influx-py: hint: %s\n", h)
+	}
+	return ExitError
+}
+
+func hints(err error) []string {
+	var (
+		usage    usageError
+		hash     *artifact.HashMismatchError
+		size     *artifact.SizeMismatchError
+		missing  *artifact.MissingError
+		noPy     *engine.NoInterpreterError
+		probe    *interp.ProbeError
+		noWheel  *lockfile.NoMatchingWheelError
+		child    *run.Error
+		notVenv  *engine.NotVenvError
+		noLock   *engine.NoLockError
+		badLock  *lockfile.ValidationError
+		badPyver *engine.VenvPythonError
+	)
+	switch {
+	case errors.As(err, &usage):
+		return []string{"run 'influx-py --help' or 'influx-py COMMAND --help' for usage"}
+	case errors.As(err, &hash), errors.As(err, &size):
+		return []string{"the file is not the one the lock was made with; nothing was installed.",
+			"replace it with the original, or re-create the lock if the change is intended"}
+	case errors.As(err, &missing):
+		if missing.Offline {
+			return []string{"copy the files into a --find-links folder, or run once without --offline to fill the cache"}
+		}
+		return []string{"check the lock's url entries and your network, or pass --find-links DIR"}
+	case errors.As(err, &noPy), errors.As(err, &probe):
+		return []string{"choose an interpreter with --python PATH (or INFLUX_PY_PYTHON)"}
+	case errors.As(err, &noWheel):
+		return []string{"lock wheels built for this platform, or pass --allow-build to build the sdist"}
+	case errors.As(err, &notVenv):
+		return []string{"influx-py only replaces directories it recognises as venvs; move it away or choose --venv"}
+	case errors.As(err, &noLock):
+		return []string{"pass --lock FILE, or --plugin-dir DIR for a plugin dir that has a pylock.toml"}
+	case errors.As(err, &badLock):
+		return []string{"fix the lock file, or re-create it with the tool that wrote it"}
+	case errors.As(err, &badPyver):
+		return []string{"remove the venv to let influx-py rebuild it for this interpreter, or pass the venv's own --python"}
+	case errors.As(err, &child):
+		return []string{"run again with -v to see every command influx-py runs"}
+	case errors.Is(err, engine.ErrNoPluginDir):
+		return []string{"pass --plugin-dir DIR (or set INFLUXDB3_PLUGIN_DIR) to an existing directory"}
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// prefixWriter starts every line written to w with prefix. Diagnostics are
+// written a line at a time; partial lines are held until their newline.
+func prefixWriter(w io.Writer, prefix string) io.Writer {
+	return &prefixer{w: w, prefix: prefix}
+}
+
+type prefixer struct {
+	mu     sync.Mutex
+	w      io.Writer
+	prefix string
+	buf    []byte
+}
+
+func (p *prefixer) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf = append(p.buf, b...)
+	for {
+		i := bytes.IndexByte(p.buf, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		if _, err := fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.buf[:i]); err != nil {
+			return 0, err
+		}
+		p.buf = p.buf[i+1:]
+	}
+}
+
+// progressBar draws download progress on w; used only when w is a terminal.
+func progressBar(w io.Writer) func(name string, total int64) io.Writer {
+	return func(name string, total int64) io.Writer {
+		return progressbar.NewOptions64(total,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription(name),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100*time.Millisecond),
+		)
+	}
+}

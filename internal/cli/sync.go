@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/influx-py/influx-py/internal/engine"
+)
+
+type syncFlags struct {
+	whereFlags
+	findLinks  cli.StringSlice
+	offline    bool
+	dryRun     bool
+	allowBuild bool
+	json       bool
+}
+
+func syncCommand(g *global, stdio IO, version string) *cli.Command {
+	f := &syncFlags{}
+	return &cli.Command{
+		Name:      "sync",
+		Usage:     "create or repair the venv and make it match the lock exactly",
+		UsageText: "influx-py sync [options]",
+		Description: `Creates <plugin-dir>/.venv if it is missing (with pip inside, which the
+InfluxDB 3 server needs), then installs, replaces and removes distributions
+until the venv holds exactly what pylock.toml lists for this interpreter.
+Every file is checked against the lock's size and sha256 before anything is
+installed. A sync with nothing to do starts no process.
+
+Files are taken from the lock's "path", then --find-links folders, then the
+download cache, then the lock's "url" (not with --offline).
+
+Examples:
+   influx-py sync
+   influx-py sync --plugin-dir /var/lib/influxdb3/plugins --python /usr/lib/influxdb3/python/bin/python3
+   influx-py sync --offline --find-links /srv/wheels
+   influx-py sync --dry-run --json`,
+		Flags: append(f.flags(),
+			&cli.StringSliceFlag{Name: "find-links", Usage: "look for files by name in `DIR` (repeatable)", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
+			&cli.BoolFlag{Name: "offline", Usage: "never use the network; fail listing every file not found locally", EnvVars: []string{"INFLUX_PY_OFFLINE"}, Destination: &f.offline},
+			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print what would change and change nothing", Destination: &f.dryRun},
+			&cli.BoolFlag{Name: "allow-build", Usage: "install from a source distribution when no wheel fits (runs its build backend)", EnvVars: []string{"INFLUX_PY_ALLOW_BUILD"}, Destination: &f.allowBuild},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON", Destination: &f.json},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Errorf("sync takes no arguments, got %q", c.Args().Slice())}
+			}
+			e := newEngine(g, stdio, version, f.verbose)
+			res, err := e.Sync(c.Context, engine.SyncOptions{
+				Where:      f.where(),
+				CacheDir:   f.cache(),
+				FindLinks:  f.findLinks.Value(),
+				Offline:    f.offline,
+				DryRun:     f.dryRun,
+				AllowBuild: f.allowBuild,
+			})
+			if err != nil {
+				return err
+			}
+			if f.json {
+				return writeJSON(stdio.Stdout, res)
+			}
+			printSync(stdio.Stdout, res)
+			return nil
+		},
+	}
+}
+
+func printSync(w io.Writer, r *engine.SyncResult) {
+	verb := map[bool][3]string{
+		true:  {"would install", "would replace", "would remove"},
+		false: {"installed", "replaced", "removed"},
+	}[r.DryRun]
+	p := r.Plan
+	if p != nil {
+		for _, x := range p.Install {
+			fmt.Fprintf(w, "%s %s %s\n", verb[0], x.Name, x.Version)
+		}
+		for _, x := range p.Replace {
+			fmt.Fprintf(w, "%s %s %s -> %s (%s)\n", verb[1], x.To.Name, x.From.Version, x.To.Version, x.Why)
+		}
+		for _, x := range p.Remove {
+			fmt.Fprintf(w, "%s %s %s\n", verb[2], x.Name, x.Version)
+		}
+	}
+	switch {
+	case r.UpToDate:
+		fmt.Fprintf(w, "up to date: %s (%d packages, python %s)\n", r.Venv, r.Packages, r.PythonVersion)
+	case r.DryRun:
+		var what []string
+		if r.Create {
+			what = append(what, "would create the venv")
+		}
+		if p != nil && p.Empty() && !r.Create {
+			what = append(what, "nothing to change")
+		}
+		fmt.Fprintf(w, "dry run: %s%s\n", r.Venv, prefixed(": ", strings.Join(what, ", ")))
+	default:
+		created := ""
+		if r.Create {
+			created = "created, "
+		}
+		fmt.Fprintf(w, "synced %s: %s%d installed, %d replaced, %d removed, %d unchanged (%s, python %s)\n",
+			r.Venv, created, len(p.Install), len(p.Replace), len(p.Remove), len(p.Keep), r.Backend, r.PythonVersion)
+	}
+}
+
+func prefixed(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
+}

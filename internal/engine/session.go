@@ -1,0 +1,276 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/influx-py/influx-py/internal/artifact"
+	"github.com/influx-py/influx-py/internal/interp"
+	"github.com/influx-py/influx-py/internal/lockfile"
+	"github.com/influx-py/influx-py/internal/pep440"
+	"github.com/influx-py/influx-py/internal/pep508"
+	"github.com/influx-py/influx-py/internal/venv"
+)
+
+// NoLockError reports a lock file that does not exist.
+type NoLockError struct{ Path string }
+
+func (e *NoLockError) Error() string { return fmt.Sprintf("lock file %s does not exist", e.Path) }
+
+// NotVenvError reports a venv path that holds something influx-py did not
+// make and will not touch.
+type NotVenvError struct {
+	Path   string
+	Reason string
+}
+
+func (e *NotVenvError) Error() string {
+	return fmt.Sprintf("%s is not a virtual environment influx-py can use: %s", e.Path, e.Reason)
+}
+
+// VenvPythonError reports a venv made for another Python than the chosen
+// one, which influx-py did not make and so will not rebuild.
+type VenvPythonError struct {
+	Path        string
+	VenvVersion string
+	Python      string
+	Version     string
+}
+
+func (e *VenvPythonError) Error() string {
+	return fmt.Sprintf("venv %s was made by Python %s, but the interpreter is %s (Python %s)", e.Path, e.VenvVersion, e.Python, e.Version)
+}
+
+// session is what every verb reads before it decides anything: the
+// locations, the lock and the venv as found on disk. Reading it starts no
+// process.
+type session struct {
+	loc      *Locations
+	layout   venv.Layout
+	lockData []byte
+	digest   string
+	lock     *lockfile.Lock
+	state    *venv.State
+	stamp    *venv.Stamp
+	// installing is set when an earlier sync was interrupted: the venv may
+	// hold half-done changes, so the stamp's record of files is not trusted.
+	installing bool
+	identity   string // of the chosen interpreter file
+}
+
+// open reads the session; report says whether to log the locations (not
+// again when re-reading after waiting for the venv lock).
+func (e *Engine) open(w Where, report bool) (*session, error) {
+	loc, err := Locate(w, e.Sys)
+	if err != nil {
+		return nil, err
+	}
+	if report {
+		e.logf("plugin dir: %s", loc.PluginDir)
+		e.logf("venv: %s", loc.Venv)
+		e.logf("lock: %s", loc.Lock)
+		e.logf("python: %s (%s)", loc.Python, loc.PythonFrom)
+	}
+	s := &session{loc: loc, layout: venv.NewLayout(loc.Venv, runtime.GOOS)}
+
+	s.lockData, err = os.ReadFile(loc.Lock)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &NoLockError{Path: loc.Lock}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read lock: %w", err)
+	}
+	s.digest = lockfile.Digest(s.lockData)
+	if s.lock, err = lockfile.Parse(loc.Lock, s.lockData); err != nil {
+		return nil, err
+	}
+	for _, w := range s.lock.Warnings {
+		e.warnf("%s: %s", loc.Lock, w)
+	}
+	if s.state, err = venv.Inspect(s.layout); err != nil {
+		return nil, fmt.Errorf("inspect venv %s: %w", loc.Venv, err)
+	}
+	if s.state.Health.Exists && !s.state.Health.NotVenv {
+		s.stamp, err = venv.ReadStamp(s.layout)
+		var corrupt *venv.CorruptStampError
+		if errors.As(err, &corrupt) {
+			e.warnf("%v; treating the venv as not synced", err)
+			s.stamp, err = nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if s.installing, err = venv.Installing(s.layout); err != nil {
+			return nil, err
+		}
+	}
+	if s.identity, err = interp.Identity(loc.Python); err != nil {
+		return nil, &interp.ProbeError{Python: loc.Python, Err: err}
+	}
+	return s, nil
+}
+
+// ours reports whether influx-py made or synced this venv, and so may
+// replace it.
+func (s *session) ours() bool {
+	return s.stamp != nil || s.installing
+}
+
+// upToDate is the fast path: the stamp says the venv was synced to exactly
+// this lock with exactly this interpreter, and site-packages has not been
+// touched since. Deciding it reads a few files and starts no process.
+func (s *session) upToDate() (bool, string) {
+	st := s.stamp
+	switch {
+	case st == nil:
+		return false, "no stamp: the venv was not synced by influx-py"
+	case s.installing:
+		return false, "an earlier sync was interrupted"
+	case !s.state.Health.OK():
+		return false, "the venv is unhealthy"
+	case st.LockDigest != s.digest:
+		return false, "the lock changed"
+	case st.Interpreter.Path != s.loc.Python || st.Interpreter.Identity != s.identity:
+		return false, "the interpreter changed"
+	case s.state.SitePackages == "":
+		return false, "no site-packages"
+	}
+	listing, err := venv.ListingDigest(s.state.SitePackages)
+	if err != nil || listing != st.ListingDigest {
+		return false, "site-packages changed"
+	}
+	return true, ""
+}
+
+// venvVerdict decides what to do with the venv directory for this
+// interpreter: keep it, create it, or rebuild it.
+type venvAction int
+
+const (
+	venvKeep venvAction = iota
+	venvCreate
+	venvRebuild
+)
+
+func (s *session) verdict(info *interp.Info) (venvAction, string, error) {
+	h := s.state.Health
+	switch {
+	case !h.Exists || h.Empty:
+		return venvCreate, "the venv does not exist", nil
+	case h.NotVenv:
+		return 0, "", &NotVenvError{Path: s.loc.Venv, Reason: "it holds files but no pyvenv.cfg"}
+	}
+	major, minor, _ := info.Version()
+	var why string
+	switch {
+	case !h.HasConfig:
+		why = "pyvenv.cfg is missing or unreadable"
+	case !h.HomeExists:
+		why = fmt.Sprintf("its Python home %s no longer exists", s.state.Config.Home())
+	case !h.PythonExists:
+		why = "its interpreter is missing"
+	case s.state.PyVersion.Major != major || s.state.PyVersion.Minor != minor:
+		why = fmt.Sprintf("it was made by Python %s and the interpreter is Python %s", s.state.Version, info.FullVersion)
+	case !h.SitePackagesExists:
+		why = "its site-packages is missing"
+	default:
+		return venvKeep, "", nil
+	}
+	if !s.ours() {
+		if s.state.PyVersion.Major != major || s.state.PyVersion.Minor != minor {
+			return 0, "", &VenvPythonError{Path: s.loc.Venv, VenvVersion: s.state.Version, Python: s.loc.Python, Version: info.FullVersion}
+		}
+		return 0, "", &NotVenvError{Path: s.loc.Venv, Reason: why + ", and influx-py did not make it"}
+	}
+	return venvRebuild, why, nil
+}
+
+// wants turns the lock's selection for this interpreter into the plan's
+// terms.
+func (s *session) wants(info *interp.Info, allowBuild bool) ([]Want, map[string]artifact.Request, error) {
+	sel, err := s.lock.Select(lockfile.Env{
+		Markers:           info.MarkerVars(),
+		PythonFullVersion: info.FullVersion,
+		Tags:              info.Tags(),
+		AllowSdist:        allowBuild,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", s.loc.Lock, err)
+	}
+	wants := make([]Want, 0, len(sel))
+	reqs := make(map[string]artifact.Request, len(sel))
+	for _, x := range sel {
+		if x.File == nil || (x.Kind != lockfile.KindWheel && x.Kind != lockfile.KindSdist && x.Kind != lockfile.KindArchive) {
+			return nil, nil, fmt.Errorf("%s: package %s: %s sources are not supported; lock wheels instead", s.loc.Lock, x.Package.ID(), x.Kind)
+		}
+		sum, ok := x.File.SHA256()
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: package %s: file %s has no sha256 hash, which influx-py requires", s.loc.Lock, x.Package.ID(), x.File.Filename())
+		}
+		w := Want{
+			Name:    pep508.NormalizeName(x.Package.Name),
+			Version: normVersion(x.Package.Version),
+			File:    x.File.Filename(),
+			SHA256:  strings.ToLower(sum),
+		}
+		wants = append(wants, w)
+		req := artifact.Request{
+			Name:    w.File,
+			Package: x.Package.Name + " " + x.Package.Version,
+			URL:     x.File.URL,
+			Size:    -1,
+			SHA256:  w.SHA256,
+		}
+		if x.File.Size != nil {
+			req.Size = *x.File.Size
+		}
+		if x.File.Path != "" {
+			// PEP 751: a relative path is relative to the lock file's folder.
+			req.Path = filepath.FromSlash(x.File.Path)
+			if !filepath.IsAbs(req.Path) {
+				req.Path = filepath.Join(filepath.Dir(s.loc.Lock), req.Path)
+			}
+		}
+		reqs[w.Name] = req
+	}
+	return wants, reqs, nil
+}
+
+// haves lists what site-packages holds, with the file each came from when
+// the stamp can vouch for it.
+func (s *session) haves(dists []venv.Dist) []Have {
+	recorded := map[string]venv.StampDist{}
+	if s.stamp != nil && !s.installing {
+		for _, d := range s.stamp.Installed {
+			recorded[pep508.NormalizeName(d.Name)] = d
+		}
+	}
+	out := make([]Have, 0, len(dists))
+	for _, d := range dists {
+		h := Have{Name: d.Name, Version: normVersion(d.Version)}
+		if r, ok := recorded[d.Name]; ok && normVersion(r.Version) == h.Version && !d.MetadataMissing {
+			h.SHA256 = r.SHA256
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// normVersion puts a version in PEP 440 normal form, so that spellings of
+// one version ("1.0-post1" in a lock, "1.0.post1" in METADATA) compare
+// equal.
+func normVersion(v string) string {
+	if pv, err := pep440.Parse(v); err == nil {
+		return pv.String()
+	}
+	return v
+}
+
+func (e *Engine) prober(cacheDir string) *interp.Prober {
+	return &interp.Prober{Runner: e.Runner, CacheDir: cacheDir, Environ: e.Environ}
+}

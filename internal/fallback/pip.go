@@ -1,0 +1,91 @@
+// Package fallback is the backend that needs nothing but the interpreter:
+// the standard library's venv module creates the environment (with pip in
+// it, which the InfluxDB 3 server requires), and that pip installs the
+// verified local files.
+package fallback
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/influx-py/influx-py/internal/run"
+)
+
+// Pip creates venvs with `python -m venv` and changes them with the venv's
+// own pip.
+type Pip struct {
+	Runner  *run.Runner
+	Environ []string  // the parent environment the child's is built from
+	Stderr  io.Writer // when set, children's stderr is shown live (-v)
+}
+
+// Name identifies the backend in messages and the stamp.
+func (p *Pip) Name() string { return "pip" }
+
+// Create makes a venv at dir with python's venv module. ensurepip inside the
+// module installs the pip wheel bundled with the interpreter, so no index is
+// contacted.
+func (p *Pip) Create(ctx context.Context, python, dir string) error {
+	_, err := p.run(ctx, python, CreateArgs(dir))
+	if err != nil {
+		return fmt.Errorf("create venv %s with %s: %w", dir, python, err)
+	}
+	return nil
+}
+
+// Install installs the files named in requirements (a requirements file of
+// local paths, each with --hash) into the venv whose interpreter is
+// venvPython. It never resolves dependencies or contacts an index: the lock
+// already chose every file, and each was verified before this call.
+func (p *Pip) Install(ctx context.Context, venvPython, requirements string) error {
+	if _, err := p.run(ctx, venvPython, InstallArgs(requirements)); err != nil {
+		return fmt.Errorf("pip install: %w", err)
+	}
+	return nil
+}
+
+// Uninstall removes the named distributions from the venv.
+func (p *Pip) Uninstall(ctx context.Context, venvPython string, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	if _, err := p.run(ctx, venvPython, UninstallArgs(names)); err != nil {
+		return fmt.Errorf("pip uninstall: %w", err)
+	}
+	return nil
+}
+
+func (p *Pip) run(ctx context.Context, python string, args []string) ([]byte, error) {
+	return p.Runner.Run(ctx, run.Cmd{
+		Path:   python,
+		Args:   args,
+		Env:    run.Env(p.Environ, run.PythonEnv()),
+		Stderr: p.Stderr,
+	})
+}
+
+// CreateArgs is the argv (after the interpreter) that creates a venv.
+func CreateArgs(dir string) []string {
+	return []string{"-m", "venv", dir}
+}
+
+// pipArgs are common to every pip call: --isolated makes pip ignore
+// PIP_* variables and user/site configuration files, so what runs is exactly
+// what influx-py asked for; the rest keep it quiet and non-interactive.
+var pipArgs = []string{"-m", "pip", "--isolated", "--disable-pip-version-check", "--no-input"}
+
+// InstallArgs is the argv of an install from a hashed requirements file.
+func InstallArgs(requirements string) []string {
+	args := append([]string(nil), pipArgs...)
+	return append(args, "install",
+		"--no-deps", "--no-index", "--require-hashes", "--no-warn-script-location",
+		"-r", requirements)
+}
+
+// UninstallArgs is the argv that removes names.
+func UninstallArgs(names []string) []string {
+	args := append([]string(nil), pipArgs...)
+	args = append(args, "uninstall", "-y")
+	return append(args, names...)
+}

@@ -1,0 +1,45 @@
+// Command influx-py keeps the Python virtual environment of the InfluxDB 3
+// processing engine exactly as a PEP 751 lock file says.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/influx-py/influx-py/internal/cli"
+)
+
+// version is set at release time with -ldflags "-X main.version=...".
+var version = ""
+
+func main() {
+	os.Exit(run())
+}
+
+// run is main without the exit, so that testscript can call it in-process.
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app := cli.New(appVersion(), cli.IO{
+		Stdout:   os.Stdout,
+		Stderr:   os.Stderr,
+		Environ:  os.Environ(),
+		Terminal: term.IsTerminal(int(os.Stderr.Fd())),
+	})
+	return cli.Report(os.Stderr, app.RunContext(ctx, os.Args))
+}
+
+func appVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/influx-py/influx-py/internal/lockfile"
+	"github.com/influx-py/influx-py/internal/tags"
+	"github.com/influx-py/influx-py/internal/wheelbuild"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"influx-py": func() { os.Exit(run()) },
+	})
+}
+
+// TestScript runs the CLI end to end on real Python: the scripts in
+// testdata/script create venvs with real interpreters and install with
+// real pip, from wheels the scripts build and locks they write.
+func TestScript(t *testing.T) {
+	repo, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pythons := findPythons()
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("EXAMPLES", filepath.Join(repo, "examples", "plugins"))
+			// Keep every run's caches inside its own work dir.
+			env.Setenv("INFLUX_PY_CACHE_DIR", filepath.Join(env.WorkDir, ".cache"))
+			for name, path := range pythons {
+				env.Setenv(name, path)
+			}
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			// [python:PY312] holds when that interpreter was found.
+			if name, ok := strings.CutPrefix(cond, "python:"); ok {
+				return pythons[name] != "", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"mkwheels": cmdMkwheels,
+			"mkwheel":  cmdMkwheel,
+			"mklock":   cmdMklock,
+			"corrupt":  cmdCorrupt,
+			"cpdir":    cmdCpdir,
+		},
+	})
+}
+
+// findPythons names the interpreters the scripts may use: PYTHON is python3
+// on PATH, PY36..PY313 are pyenv's when present.
+func findPythons() map[string]string {
+	out := map[string]string{}
+	if p, err := exec.LookPath("python3"); err == nil {
+		out["PYTHON"] = p
+	}
+	root := os.Getenv("PYENV_ROOT")
+	if root == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			root = filepath.Join(home, ".pyenv")
+		}
+	}
+	matches, _ := filepath.Glob(filepath.Join(root, "versions", "3.*", "bin", "python3"))
+	for _, m := range matches {
+		v := filepath.Base(filepath.Dir(filepath.Dir(m))) // 3.12.1
+		parts := strings.Split(v, ".")
+		if len(parts) < 2 {
+			continue
+		}
+		out["PY"+parts[0]+parts[1]] = m
+	}
+	return out
+}
+
+// mkwheels DIR VERSION N: build pkg01..pkgN at VERSION into DIR.
+func cmdMkwheels(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: mkwheels DIR VERSION N")
+	}
+	n, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	ts.Check(os.MkdirAll(ts.MkAbs(args[0]), 0o755))
+	_, err = wheelbuild.WriteAll(ts.MkAbs(args[0]), wheelbuild.Many(n, args[1]))
+	ts.Check(err)
+}
+
+// mkwheel DIR NAME VERSION [TAG]: build one importable wheel.
+func cmdMkwheel(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 || len(args) > 4 {
+		ts.Fatalf("usage: mkwheel DIR NAME VERSION [TAG]")
+	}
+	mod := strings.ReplaceAll(strings.ToLower(args[1]), "-", "_")
+	s := wheelbuild.Spec{
+		Name:    args[1],
+		Version: args[2],
+		Files:   map[string][]byte{mod + "/__init__.py": []byte(fmt.Sprintf("VERSION = %q\n", args[2]))},
+	}
+	if len(args) == 4 {
+		s.Tag = args[3]
+	}
+	ts.Check(os.MkdirAll(ts.MkAbs(args[0]), 0o755))
+	_, err := wheelbuild.WriteFile(ts.MkAbs(args[0]), s)
+	ts.Check(err)
+}
+
+// mklock LOCK WHEEL...: write a PEP 751 lock for the wheels, by relative
+// path. A WHEEL of the form url=URL@FILE locks FILE by URL instead.
+func cmdMklock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: mklock LOCK WHEEL...")
+	}
+	lockPath := ts.MkAbs(args[0])
+	l := &lockfile.Lock{LockVersion: "1.0", CreatedBy: "influx-py-test"}
+	for _, a := range args[1:] {
+		url := ""
+		if rest, ok := strings.CutPrefix(a, "url="); ok {
+			url, a, _ = strings.Cut(rest, "@")
+		}
+		file := ts.MkAbs(a)
+		data, err := os.ReadFile(file)
+		ts.Check(err)
+		wn, err := tags.ParseWheelFilename(filepath.Base(file))
+		ts.Check(err)
+		sum := sha256.Sum256(data)
+		size := int64(len(data))
+		f := lockfile.File{Name: filepath.Base(file), Size: &size, Hashes: map[string]string{"sha256": hex.EncodeToString(sum[:])}}
+		if url != "" {
+			f.URL = url
+		} else {
+			rel, err := filepath.Rel(filepath.Dir(lockPath), file)
+			ts.Check(err)
+			f.Path = filepath.ToSlash(rel)
+		}
+		l.Packages = append(l.Packages, lockfile.Package{Name: wn.Name, Version: wn.Version, Wheels: []lockfile.File{f}})
+	}
+	data, err := l.Marshal()
+	ts.Check(err)
+	ts.Check(os.WriteFile(lockPath, data, 0o644))
+}
+
+// corrupt FILE: change one byte in the middle of FILE.
+func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: corrupt FILE")
+	}
+	p := ts.MkAbs(args[0])
+	data, err := os.ReadFile(p)
+	ts.Check(err)
+	data[len(data)/2] ^= 0xff
+	ts.Check(os.WriteFile(p, data, 0o644))
+}
+
+// cpdir SRC DST: copy a directory tree (regular files only).
+func cmdCpdir(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: cpdir SRC DST")
+	}
+	src, dst := ts.MkAbs(args[0]), ts.MkAbs(args[1])
+	ts.Check(filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if fi.IsDir() {
+			if fi.Name() == ".venv" || fi.Name() == "__pycache__" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		var buf bytes.Buffer
+		if _, err := io.Copy(&buf, in); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), buf.Bytes(), 0o644)
+	}))
+}
