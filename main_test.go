@@ -60,6 +60,7 @@ func TestScript(t *testing.T) {
 			"mklock":   cmdMklock,
 			"corrupt":  cmdCorrupt,
 			"cpdir":    cmdCpdir,
+			"truncate": cmdTruncate,
 		},
 	})
 }
@@ -165,6 +166,17 @@ func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	data[len(data)/2] ^= 0xff
 	ts.Check(os.WriteFile(p, data, 0o644))
+}
+
+// truncate FILE: cut FILE to half its size, as an interrupted copy would.
+func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: truncate FILE")
+	}
+	p := ts.MkAbs(args[0])
+	fi, err := os.Stat(p)
+	ts.Check(err)
+	ts.Check(os.Truncate(p, fi.Size()/2))
 }
 
 // cpdir SRC DST: copy a directory tree (regular files only).

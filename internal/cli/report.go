@@ -59,7 +59,7 @@ func hints(err error) []string {
 	case errors.As(err, &usage):
 		return []string{"run 'influx-py --help' or 'influx-py COMMAND --help' for usage"}
 	case errors.As(err, &hash), errors.As(err, &size):
-		return []string{"the file is not the one the lock was made with; nothing was installed.",
+		return []string{"the file is not the one the lock was made with; nothing was installed",
 			"replace it with the original, or re-create the lock if the change is intended"}
 	case errors.As(err, &missing):
 		if missing.Offline {
