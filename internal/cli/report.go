@@ -69,7 +69,10 @@ func hints(err error) []string {
 	case errors.As(err, &noPy), errors.As(err, &probe):
 		return []string{"choose an interpreter with --python PATH (or INFLUX_PY_PYTHON)"}
 	case errors.As(err, &noWheel):
-		return []string{"lock wheels built for this platform, or pass --allow-build to build the sdist"}
+		if noWheel.HasSdist {
+			return []string{"lock wheels built for this platform, or pass --allow-build to build the sdist"}
+		}
+		return []string{"lock wheels built for this platform and Python version"}
 	case errors.As(err, &notVenv):
 		return []string{"influx-py only replaces directories it recognises as venvs; move it away or choose --venv"}
 	case errors.As(err, &noLock):
