@@ -35,6 +35,11 @@ func TestScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	pythons := findPythons()
+	// A real pip wheel other than the one ensurepip puts into a 3.11 venv,
+	// for locks that pin pip itself.
+	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(pythons["PY313"]))), "lib", "python3.13", "ensurepip", "_bundled", "pip-*.whl")); len(m) == 1 && pythons["PY311"] != "" {
+		pythons["PIPWHEEL"] = m[0]
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -48,8 +53,8 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
-			// [python:PY312] holds when that interpreter was found.
-			if name, ok := strings.CutPrefix(cond, "python:"); ok {
+			// [have:PY312] holds when that interpreter (or file) was found.
+			if name, ok := strings.CutPrefix(cond, "have:"); ok {
 				return pythons[name] != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
@@ -102,16 +107,22 @@ func cmdMkwheels(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 }
 
-// mkwheel DIR NAME VERSION [TAG]: build one importable wheel.
+// mkwheel [-body TEXT] DIR NAME VERSION [TAG]: build one importable wheel
+// whose module defines VERSION and BODY (so two builds of one version can
+// differ).
 func cmdMkwheel(ts *testscript.TestScript, neg bool, args []string) {
+	body := ""
+	if len(args) > 1 && args[0] == "-body" {
+		body, args = args[1], args[2:]
+	}
 	if neg || len(args) < 3 || len(args) > 4 {
-		ts.Fatalf("usage: mkwheel DIR NAME VERSION [TAG]")
+		ts.Fatalf("usage: mkwheel [-body TEXT] DIR NAME VERSION [TAG]")
 	}
 	mod := strings.ReplaceAll(strings.ToLower(args[1]), "-", "_")
 	s := wheelbuild.Spec{
 		Name:    args[1],
 		Version: args[2],
-		Files:   map[string][]byte{mod + "/__init__.py": []byte(fmt.Sprintf("VERSION = %q\n", args[2]))},
+		Files:   map[string][]byte{mod + "/__init__.py": []byte(fmt.Sprintf("VERSION = %q\nBODY = %q\n", args[2], body))},
 	}
 	if len(args) == 4 {
 		s.Tag = args[3]
@@ -129,7 +140,21 @@ func cmdMklock(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	lockPath := ts.MkAbs(args[0])
 	l := &lockfile.Lock{LockVersion: "1.0", CreatedBy: "influx-py-test"}
+	var files []string
 	for _, a := range args[1:] {
+		// Globs let a script lock a file whose exact name it cannot know.
+		if strings.ContainsAny(a, "*?[") && !strings.HasPrefix(a, "url=") {
+			m, err := filepath.Glob(ts.MkAbs(a))
+			ts.Check(err)
+			if len(m) == 0 {
+				ts.Fatalf("mklock: no file matches %s", a)
+			}
+			files = append(files, m...)
+			continue
+		}
+		files = append(files, a)
+	}
+	for _, a := range files {
 		url := ""
 		if rest, ok := strings.CutPrefix(a, "url="); ok {
 			url, a, _ = strings.Cut(rest, "@")

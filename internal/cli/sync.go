@@ -42,9 +42,9 @@ Examples:
 		Flags: append(f.flags(),
 			&cli.StringSliceFlag{Name: "find-links", Usage: "look for files by name in `DIR` (repeatable)", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
 			&cli.BoolFlag{Name: "offline", Usage: "never use the network; fail listing every file not found locally", EnvVars: []string{"INFLUX_PY_OFFLINE"}, Destination: &f.offline},
-			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print what would change and change nothing", Destination: &f.dryRun},
+			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print what would change and change nothing", EnvVars: []string{"INFLUX_PY_DRY_RUN"}, Destination: &f.dryRun},
 			&cli.BoolFlag{Name: "allow-build", Usage: "install from a source distribution when no wheel fits (runs its build backend)", EnvVars: []string{"INFLUX_PY_ALLOW_BUILD"}, Destination: &f.allowBuild},
-			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON", Destination: &f.json},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON", EnvVars: []string{"INFLUX_PY_JSON"}, Destination: &f.json},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

@@ -22,7 +22,7 @@ type Backend interface {
 	Create(ctx context.Context, python, dir string) error
 	// Install installs the local files named in a requirements file (one
 	// path per line, each with --hash=sha256:...), without dependencies and
-	// without an index.
+	// without an index, reinstalling any that are already present.
 	Install(ctx context.Context, venvPython, requirements string) error
 	// Uninstall removes the named distributions.
 	Uninstall(ctx context.Context, venvPython string, names []string) error

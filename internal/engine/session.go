@@ -242,7 +242,8 @@ func (s *session) wants(info *interp.Info, allowBuild bool) ([]Want, map[string]
 }
 
 // haves lists what site-packages holds, with the file each came from when
-// the stamp can vouch for it.
+// the stamp can vouch for it: same version, and the same RECORD the sync
+// left (a reinstall from another file, by hand, writes another one).
 func (s *session) haves(dists []venv.Dist) []Have {
 	recorded := map[string]venv.StampDist{}
 	if s.stamp != nil && !s.installing {
@@ -253,7 +254,8 @@ func (s *session) haves(dists []venv.Dist) []Have {
 	out := make([]Have, 0, len(dists))
 	for _, d := range dists {
 		h := Have{Name: d.Name, Version: normVersion(d.Version)}
-		if r, ok := recorded[d.Name]; ok && normVersion(r.Version) == h.Version && !d.MetadataMissing {
+		r, ok := recorded[d.Name]
+		if ok && normVersion(r.Version) == h.Version && !d.MetadataMissing && r.Record == venv.RecordDigest(d) {
 			h.SHA256 = r.SHA256
 		}
 		out = append(out, h)

@@ -131,7 +131,7 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 		return nil, err
 	}
 
-	if err := e.apply(ctx, backend, s, plan, files); err != nil {
+	if err := e.apply(ctx, backend, s, plan, files, opts.FindLinks); err != nil {
 		return nil, err
 	}
 	if err := e.finish(s, info, backend.Name(), wants); err != nil {
@@ -268,16 +268,11 @@ func (e *Engine) createVenv(ctx context.Context, b Backend, s *session, rebuild 
 }
 
 // apply carries out the plan with the backend.
-func (e *Engine) apply(ctx context.Context, b Backend, s *session, plan *Plan, files map[string]string) error {
+func (e *Engine) apply(ctx context.Context, b Backend, s *session, plan *Plan, files map[string]string, findLinks []string) error {
 	py := s.layout.Python()
 	var remove []string
 	for _, h := range plan.Remove {
 		remove = append(remove, h.Name)
-	}
-	// A replacement of the same version would be skipped by an installer
-	// that sees it as satisfied: take the old one out first.
-	for _, c := range plan.Replace {
-		remove = append(remove, c.From.Name)
 	}
 	if len(remove) > 0 {
 		e.logf("removing %s", strings.Join(remove, " "))
@@ -285,6 +280,9 @@ func (e *Engine) apply(ctx context.Context, b Backend, s *session, plan *Plan, f
 			return err
 		}
 	}
+	// Replacements are not uninstalled first: the backend reinstalls what it
+	// is given, which also covers a lock that pins another pip (pip cannot
+	// install anything once it has uninstalled itself).
 	install := append([]Want(nil), plan.Install...)
 	for _, c := range plan.Replace {
 		install = append(install, c.To)
@@ -298,6 +296,14 @@ func (e *Engine) apply(ctx context.Context, b Backend, s *session, plan *Plan, f
 	}
 	defer os.RemoveAll(tmp)
 	var req strings.Builder
+	// Every requirement is a verified local file, so the installer never
+	// needs an index; the find-links folders are offered only for the build
+	// dependencies of an sdist (--allow-build).
+	for _, d := range findLinks {
+		if abs, err := filepath.Abs(d); err == nil {
+			fmt.Fprintf(&req, "--find-links %s\n", abs)
+		}
+	}
 	for _, w := range install {
 		path, ok := files[w.SHA256]
 		if !ok {
@@ -326,15 +332,17 @@ func (e *Engine) finish(s *session, info *interp.Info, backend string, wants []W
 	if err != nil {
 		return err
 	}
-	var have []Have
-	recorded := map[string]Want{}
+	wanted := map[string]Want{}
 	for _, w := range wants {
-		recorded[w.Name] = w
+		wanted[w.Name] = w
 	}
+	var have []Have
+	records := map[string]string{}
 	for _, d := range dists {
 		h := Have{Name: d.Name, Version: normVersion(d.Version)}
-		if w, ok := recorded[d.Name]; ok && w.Version == h.Version && !d.MetadataMissing {
+		if w, ok := wanted[d.Name]; ok && w.Version == h.Version && !d.MetadataMissing {
 			h.SHA256 = w.SHA256
+			records[d.Name] = venv.RecordDigest(d)
 		}
 		have = append(have, h)
 	}
@@ -354,7 +362,7 @@ func (e *Engine) finish(s *session, info *interp.Info, backend string, wants []W
 		Time:          e.Now().UTC().Format(time.RFC3339),
 	}
 	for _, w := range wants {
-		st.Installed = append(st.Installed, venv.StampDist{Name: w.Name, Version: w.Version, SHA256: w.SHA256, File: w.File})
+		st.Installed = append(st.Installed, venv.StampDist{Name: w.Name, Version: w.Version, SHA256: w.SHA256, File: w.File, Record: records[w.Name]})
 	}
 	if err := venv.WriteStamp(s.layout, st); err != nil {
 		return err

@@ -36,7 +36,7 @@ func (p *Pip) Create(ctx context.Context, python, dir string) error {
 
 // Install installs the files named in requirements (a requirements file of
 // local paths, each with --hash) into the venv whose interpreter is
-// venvPython. It never resolves dependencies or contacts an index: the lock
+// venvPython, replacing any installed version. It never resolves dependencies or contacts an index: the lock
 // already chose every file, and each was verified before this call.
 func (p *Pip) Install(ctx context.Context, venvPython, requirements string) error {
 	if _, err := p.run(ctx, venvPython, InstallArgs(requirements)); err != nil {
@@ -76,11 +76,13 @@ func CreateArgs(dir string) []string {
 var pipArgs = []string{"-m", "pip", "--isolated", "--disable-pip-version-check", "--no-input"}
 
 // InstallArgs is the argv of an install from a hashed requirements file.
+// --force-reinstall makes pip replace a distribution of the same version
+// that came from another file; with --no-deps it touches nothing else.
 func InstallArgs(requirements string) []string {
 	args := append([]string(nil), pipArgs...)
 	return append(args, "install",
-		"--no-deps", "--no-index", "--require-hashes", "--no-warn-script-location",
-		"-r", requirements)
+		"--no-deps", "--no-index", "--require-hashes", "--force-reinstall",
+		"--no-warn-script-location", "-r", requirements)
 }
 
 // UninstallArgs is the argv that removes names.

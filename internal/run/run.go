@@ -123,8 +123,10 @@ func CommandLine(path string, args []string) string {
 	parts := make([]string, 0, len(args)+1)
 	parts = append(parts, shellQuote(path))
 	for _, a := range args {
-		if n := strings.Count(a, "\n"); n > 0 {
-			parts = append(parts, fmt.Sprintf("'<script of %d lines>'", n+1))
+		if strings.Contains(a, "\n") {
+			// A final newline ends the last line; it does not start another.
+			n := strings.Count(strings.TrimSuffix(a, "\n"), "\n") + 1
+			parts = append(parts, fmt.Sprintf("'<script of %d lines>'", n))
 			continue
 		}
 		parts = append(parts, shellQuote(a))

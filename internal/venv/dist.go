@@ -301,3 +301,17 @@ func statLine(path string) string {
 	return strconv.FormatInt(fi.Size(), 10) + " " +
 		strconv.FormatInt(fi.ModTime().UnixNano(), 10) + " " + fi.Mode().String()
 }
+
+// RecordDigest is the sha256 of d's RECORD file, or "" when it has none
+// (egg-info, or a damaged dist-info).
+func RecordDigest(d Dist) string {
+	if d.Kind != "dist-info" {
+		return ""
+	}
+	data, err := os.ReadFile(filepath.Join(d.DistInfo, "RECORD"))
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}

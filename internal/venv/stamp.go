@@ -48,6 +48,10 @@ type StampDist struct {
 	Version string `json:"version"`
 	SHA256  string `json:"sha256"`
 	File    string `json:"file"`
+	// Record is the sha256 of the distribution's installed RECORD file. An
+	// installer writes the same RECORD for the same wheel, so a different
+	// one means the distribution was reinstalled from another file since.
+	Record string `json:"record,omitempty"`
 }
 
 // CorruptStampError means a stamp exists but cannot be used: it does not
