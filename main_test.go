@@ -6,11 +6,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -66,6 +69,7 @@ func TestScript(t *testing.T) {
 			"corrupt":  cmdCorrupt,
 			"cpdir":    cmdCpdir,
 			"truncate": cmdTruncate,
+			"serve":    cmdServe,
 		},
 	})
 }
@@ -191,6 +195,29 @@ func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	data[len(data)/2] ^= 0xff
 	ts.Check(os.WriteFile(p, data, 0o644))
+}
+
+// serve DIR: serve DIR over HTTP on loopback for the rest of the script,
+// with its URL in $SERVER. Requests are logged in $WORK/requests.log.
+func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: serve DIR")
+	}
+	files := http.FileServer(http.Dir(ts.MkAbs(args[0])))
+	logPath := ts.MkAbs("requests.log")
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		f, err := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			fmt.Fprintf(f, "%s %s\n", r.Method, r.URL.Path)
+			f.Close()
+		}
+		mu.Unlock()
+		files.ServeHTTP(w, r)
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv("SERVER", srv.URL)
 }
 
 // truncate FILE: cut FILE to half its size, as an interrupted copy would.
