@@ -60,6 +60,10 @@ type Info struct {
 	// can be imported (Debian splits them off into python3-venv).
 	HasVenv      bool `json:"has_venv"`
 	HasEnsurepip bool `json:"has_ensurepip"`
+	// PipWheels are pip wheels shipped with the interpreter (ensurepip's
+	// bundle, Debian's python-wheels), used to put pip into a venv that uv
+	// created, without an index.
+	PipWheels []string `json:"pip_wheels"`
 
 	// Markers is the PEP 508 marker environment of the interpreter.
 	Markers map[string]string `json:"markers"`

@@ -27,7 +27,7 @@ var probeScript string
 
 // probeSchema is the version of the Info layout the script prints; an
 // answer of another schema is not used.
-const probeSchema = 1
+const probeSchema = 2
 
 // outputMarker starts the line of the script's output that holds the JSON,
 // so that noise printed by a sitecustomize module cannot confuse decoding.

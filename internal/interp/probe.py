@@ -9,7 +9,7 @@ import struct
 import sys
 import sysconfig
 
-SCHEMA = 1
+SCHEMA = 2
 MARKER = "influx-py-probe:"
 
 
@@ -196,6 +196,26 @@ def has_module(name):
         return False
 
 
+def pip_wheels():
+    """pip wheels that come with the interpreter, to seed a venv offline: the
+    ones ensurepip bundles, and Debian's (python3-venv installs pip from
+    /usr/share/python-wheels)."""
+    import glob
+
+    found = []
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("ensurepip")
+        if spec is not None and spec.origin:
+            bundled = os.path.join(os.path.dirname(spec.origin), "_bundled")
+            found.extend(sorted(glob.glob(os.path.join(bundled, "pip-*.whl"))))
+    except (ImportError, ValueError):
+        pass
+    found.extend(sorted(glob.glob("/usr/share/python-wheels/pip-*.whl")))
+    return found
+
+
 def version_dict(info):
     return {"major": info.major, "minor": info.minor, "micro": info.micro,
             "releaselevel": info.releaselevel, "serial": info.serial}
@@ -281,6 +301,7 @@ def main():
         "venv_paths": venv_paths(),
         "has_venv": has_module("venv"),
         "has_ensurepip": has_module("ensurepip"),
+        "pip_wheels": optional(pip_wheels) or [],
         "markers": markers(),
     }
     sys.stdout.write("\n" + MARKER + json.dumps(out, sort_keys=True) + "\n")

@@ -283,7 +283,7 @@ func sampleInfo() *Info {
 		MacVersion:        s("14.2"), IOSVersion: s("17.2"), Multiarch: s("x86_64-linux-gnu"), AndroidAPILevel: &api,
 		EmscriptenVersion: s("2025_0"),
 		VenvPaths:         VenvPaths{"venv", "lib/python3.11/site-packages", "lib/python3.11/site-packages", "bin", "."},
-		HasVenv:           true, HasEnsurepip: true,
+		HasVenv:           true, HasEnsurepip: true, PipWheels: []string{"/usr/lib/python3.11/ensurepip/_bundled/pip-23.2.1-py3-none-any.whl"},
 		Markers: map[string]string{"os_name": "posix", "sys_platform": "linux", "python_version": "3.11",
 			"python_full_version": "3.11.2", "implementation_name": "cpython"},
 	}
@@ -352,8 +352,8 @@ func TestDecodeOutput(t *testing.T) {
 func FuzzDecodeOutput(f *testing.F) {
 	good, _ := json.Marshal(sampleInfo())
 	f.Add([]byte(outputMarker + string(good)))
-	f.Add([]byte("x\n" + outputMarker + `{"schema":1,"version_info":{"major":3},"implementation_name":"x","markers":{"a":"b"}}`))
-	f.Add([]byte(outputMarker + `{"schema":1,"libc":{"name":"musl","version":"1"},"elf":{"flags":-1}}`))
+	f.Add([]byte("x\n" + outputMarker + `{"schema":2,"version_info":{"major":3},"implementation_name":"x","markers":{"a":"b"}}`))
+	f.Add([]byte(outputMarker + `{"schema":2,"libc":{"name":"musl","version":"1"},"elf":{"flags":-1}}`))
 	f.Add([]byte(outputMarker + "null"))
 	f.Fuzz(func(t *testing.T, out []byte) {
 		info, err := DecodeOutput(out)

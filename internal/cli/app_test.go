@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/influx-py/influx-py/internal/engine"
+)
+
+// runApp runs the app in-process as main does and returns what it printed
+// and the exit code Report gives.
+func runApp(t *testing.T, args ...string) (stdout, stderr string, code int, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	app := New("1.2.3", IO{Stdout: &out, Stderr: &errb, Environ: []string{"PATH=/usr/bin:/bin"}})
+	err = app.RunContext(context.Background(), append([]string{"influx-py"}, args...))
+	code = Report(&errb, err)
+	return out.String(), errb.String(), code, err
+}
+
+func TestVersion(t *testing.T) {
+	stdout, stderr, code, _ := runApp(t, "--version")
+	if code != ExitOK || stdout != "influx-py version 1.2.3\n" || stderr != "" {
+		t.Fatalf("--version: code %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    []string
+		notWant []string
+	}{
+		{
+			args: []string{"--help"},
+			want: []string{"Examples:", "influx-py sync --offline --find-links /srv/wheels", "sync", "check", "--verbose, -v", "--version", "VERSION:\n   1.2.3"},
+		},
+		{
+			args: []string{"sync", "--help"},
+			want: []string{"Examples:", "influx-py sync [options]", "--plugin-dir", "--venv", "--lock", "--python", "--cache-dir",
+				"--find-links", "--offline", "--dry-run, -n", "--allow-build", "--json", "--verbose, -v",
+				"$INFLUXDB3_PLUGIN_DIR"},
+		},
+		{
+			args:    []string{"check", "--help"},
+			want:    []string{"Examples:", "influx-py check [options]", "--plugin-dir", "--venv", "--lock", "--python", "--json", "Exit status: 0"},
+			notWant: []string{"--offline", "--find-links", "--dry-run", "--allow-build"},
+		},
+		{
+			args: []string{"help", "sync"},
+			want: []string{"Examples:", "--find-links"},
+		},
+		{
+			args: []string{"sync", "-h"},
+			want: []string{"Examples:", "--offline"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			stdout, stderr, code, err := runApp(t, tt.args...)
+			if code != ExitOK || err != nil {
+				t.Fatalf("code %d, err %v, stderr %q", code, err, stderr)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("help does not contain %q:\n%s", s, stdout)
+				}
+			}
+			for _, s := range tt.notWant {
+				if strings.Contains(stdout, s) {
+					t.Errorf("help contains %q:\n%s", s, stdout)
+				}
+			}
+			if stderr != "" {
+				t.Errorf("help wrote to stderr: %q", stderr)
+			}
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	const hint = "influx-py: hint: run 'influx-py --help' or 'influx-py COMMAND --help' for usage\n"
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"sync", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"check", "--offline"}, "flag provided but not defined: -offline"},
+		{[]string{"sync", "extra-arg"}, `sync takes no arguments, got ["extra-arg"]`},
+		{[]string{"check", "a", "b"}, `check takes no arguments, got ["a" "b"]`},
+		{[]string{"sync", "--plugin-dir"}, "flag needs an argument: -plugin-dir"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			stdout, stderr, code, err := runApp(t, tt.args...)
+			var u usageError
+			if !errors.As(err, &u) {
+				t.Fatalf("error %T %v is not a usage error", err, err)
+			}
+			if code != ExitError {
+				t.Errorf("exit code %d, want %d", code, ExitError)
+			}
+			want := errPrefix + tt.msg + "\n" + hint
+			if stderr != want {
+				t.Errorf("stderr =\n%q\nwant\n%q", stderr, want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+		})
+	}
+}
+
+// TestUnknownCommand records what a mistyped command gives: urfave's own
+// error, exit 2, with a suggestion.
+func TestUnknownCommand(t *testing.T) {
+	stdout, stderr, code, err := runApp(t, "snyc")
+	if err == nil || code != ExitError {
+		t.Fatalf("code %d, err %v", code, err)
+	}
+	if !strings.HasPrefix(stderr, errPrefix) || !strings.Contains(stderr, "'snyc'") || !strings.Contains(stderr, `"sync"`) {
+		t.Errorf("stderr = %q, want an error naming the command and suggesting sync", stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout = %q", stdout)
+	}
+}
+
+func TestLocationErrors(t *testing.T) {
+	empty := t.TempDir()
+	tests := []struct {
+		args   []string
+		target any
+		hint   string
+	}{
+		{[]string{"sync", "--plugin-dir", "/nonexistent"}, nil, "pass --plugin-dir DIR (or set INFLUXDB3_PLUGIN_DIR) to an existing directory"},
+		{[]string{"check", "--plugin-dir", "/nonexistent"}, nil, "pass --plugin-dir DIR (or set INFLUXDB3_PLUGIN_DIR) to an existing directory"},
+		{[]string{"-v", "sync", "--dry-run", "--plugin-dir", "/nonexistent"}, nil, "pass --plugin-dir DIR (or set INFLUXDB3_PLUGIN_DIR) to an existing directory"},
+		{[]string{"sync", "--plugin-dir", empty}, new(*engine.NoLockError), "pass --lock FILE, or --plugin-dir DIR for a plugin dir that has a pylock.toml"},
+		{[]string{"check", "--json", "--plugin-dir", empty}, new(*engine.NoLockError), "pass --lock FILE, or --plugin-dir DIR for a plugin dir that has a pylock.toml"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			stdout, stderr, code, err := runApp(t, tt.args...)
+			if tt.target == nil {
+				if !errors.Is(err, engine.ErrNoPluginDir) {
+					t.Fatalf("error %v, want ErrNoPluginDir", err)
+				}
+			} else if !errors.As(err, tt.target) {
+				t.Fatalf("error %T %v, want %T", err, err, tt.target)
+			}
+			if code != ExitError {
+				t.Errorf("exit code %d, want %d", code, ExitError)
+			}
+			want := errPrefix + err.Error() + "\n" + hintPrefix + tt.hint + "\n"
+			if stderr != want {
+				t.Errorf("stderr =\n%q\nwant\n%q", stderr, want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+		})
+	}
+	// The missing lock is named by its full path.
+	_, stderr, _, _ := runApp(t, "sync", "--plugin-dir", empty)
+	if !strings.Contains(stderr, filepath.Join(empty, "pylock.toml")) {
+		t.Errorf("stderr %q does not name %s", stderr, filepath.Join(empty, "pylock.toml"))
+	}
+}
