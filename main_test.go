@@ -33,6 +33,21 @@ func TestMain(m *testing.M) {
 // testdata/script create venvs with real interpreters and install with
 // real pip, from wheels the scripts build and locks they write.
 func TestScript(t *testing.T) {
+	testscript.Run(t, scriptParams(t, map[string]string{"INFLUX_PY_BACKEND": "pip"}))
+}
+
+// TestScriptUV runs the same scripts through a real uv, given by
+// INFLUX_PY_TEST_UV (.ci/run fetches one), so both backends are held to
+// the same behaviour.
+func TestScriptUV(t *testing.T) {
+	uv := os.Getenv("INFLUX_PY_TEST_UV")
+	if uv == "" {
+		t.Skip("INFLUX_PY_TEST_UV is not set: no real uv to run the scripts through")
+	}
+	testscript.Run(t, scriptParams(t, map[string]string{"INFLUX_PY_BACKEND": "uv", "INFLUX_PY_UV": uv}))
+}
+
+func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 	repo, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
@@ -43,15 +58,18 @@ func TestScript(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(pythons["PY313"]))), "lib", "python3.13", "ensurepip", "_bundled", "pip-*.whl")); len(m) == 1 && pythons["PY311"] != "" {
 		pythons["PIPWHEEL"] = m[0]
 	}
-	testscript.Run(t, testscript.Params{
+	return testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
-		Setup: func(env *testscript.Env) error {
-			env.Setenv("EXAMPLES", filepath.Join(repo, "examples", "plugins"))
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("EXAMPLES", filepath.Join(repo, "examples", "plugins"))
 			// Keep every run's caches inside its own work dir.
-			env.Setenv("INFLUX_PY_CACHE_DIR", filepath.Join(env.WorkDir, ".cache"))
+			e.Setenv("INFLUX_PY_CACHE_DIR", filepath.Join(e.WorkDir, ".cache"))
 			for name, path := range pythons {
-				env.Setenv(name, path)
+				e.Setenv(name, path)
+			}
+			for k, v := range env {
+				e.Setenv(k, v)
 			}
 			return nil
 		},
@@ -59,6 +77,10 @@ func TestScript(t *testing.T) {
 			// [have:PY312] holds when that interpreter (or file) was found.
 			if name, ok := strings.CutPrefix(cond, "have:"); ok {
 				return pythons[name] != "", nil
+			}
+			// [backend:uv] holds in the run through uv.
+			if name, ok := strings.CutPrefix(cond, "backend:"); ok {
+				return env["INFLUX_PY_BACKEND"] == name, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -71,7 +93,7 @@ func TestScript(t *testing.T) {
 			"truncate": cmdTruncate,
 			"serve":    cmdServe,
 		},
-	})
+	}
 }
 
 // findPythons names the interpreters the scripts may use: PYTHON is python3

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -66,6 +67,18 @@ Examples:
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show what influx-py decides and runs, on stderr", EnvVars: []string{"INFLUX_PY_VERBOSE"}, Destination: &g.verbose},
 		},
+		// A mistyped command is a usage error like any other; no command at
+		// all shows the help.
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				name := c.Args().First()
+				if s := suggest(name, c.App.Commands); s != "" {
+					return usageError{fmt.Errorf("unknown command %q (did you mean %q?)", name, s)}
+				}
+				return usageError{fmt.Errorf("unknown command %q", name)}
+			}
+			return cli.ShowAppHelp(c)
+		},
 		// Errors are printed once, by Report; urfave must not print them too.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
@@ -75,9 +88,13 @@ Examples:
 	app.Commands = []*cli.Command{
 		syncCommand(g, stdio, version),
 		checkCommand(g, stdio, version),
+		uvCommand(g, stdio, version),
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = app.OnUsageError
+		for _, sub := range c.Subcommands {
+			sub.OnUsageError = app.OnUsageError
+		}
 	}
 	return app
 }
@@ -99,7 +116,7 @@ func newEngine(g *global, stdio IO, version string, verbose bool) *engine.Engine
 	e := &engine.Engine{
 		Runner:  &run.Runner{},
 		Environ: stdio.Environ,
-		HTTP:    &http.Client{Timeout: 10 * time.Minute},
+		HTTP:    httpClient(),
 		Sys:     engine.HostSystem(exec.LookPath),
 		Now:     time.Now,
 		Warn:    prefixWriter(stdio.Stderr, "influx-py: warning: "),
@@ -116,6 +133,23 @@ func newEngine(g *global, stdio IO, version string, verbose bool) *engine.Engine
 	return e
 }
 
+// httpClient bounds each phase of a download: an unreachable host (an
+// air-gapped site without --offline) fails in seconds instead of hanging a
+// server start, while a large file on a slow link may still take minutes.
+func httpClient() *http.Client {
+	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Client{
+		Timeout: 30 * time.Minute,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           dialer.DialContext,
+			TLSHandshakeTimeout:   15 * time.Second,
+			ResponseHeaderTimeout: time.Minute,
+			MaxIdleConnsPerHost:   4,
+		},
+	}
+}
+
 // defaultCacheDir is where downloads and interpreter probes are kept
 // between runs when neither --cache-dir nor INFLUX_PY_CACHE_DIR says.
 func defaultCacheDir() string {
@@ -128,4 +162,42 @@ func defaultCacheDir() string {
 // isCanceled reports an interrupted run.
 func isCanceled(err error) bool {
 	return errors.Is(err, context.Canceled)
+}
+
+// suggest returns the command whose name is within two edits of name.
+func suggest(name string, cmds []*cli.Command) string {
+	best, bestDist := "", 3
+	for _, c := range cmds {
+		if d := editDistance(name, c.Name); d < bestDist {
+			best, bestDist = c.Name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance, with a transposition counted
+// as one edit ("snyc" is one edit from "sync").
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
 }

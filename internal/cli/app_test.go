@@ -51,10 +51,6 @@ func TestHelp(t *testing.T) {
 			notWant: []string{"--offline", "--find-links", "--dry-run", "--allow-build"},
 		},
 		{
-			args: []string{"help", "sync"},
-			want: []string{"Examples:", "--find-links"},
-		},
-		{
 			args: []string{"sync", "-h"},
 			want: []string{"Examples:", "--offline"},
 		},
@@ -116,14 +112,14 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-// TestUnknownCommand records what a mistyped command gives: urfave's own
-// error, exit 2, with a suggestion.
+// TestUnknownCommand: a mistyped command is a usage error that names it and
+// suggests the nearest command, exit 2, with the usage hint.
 func TestUnknownCommand(t *testing.T) {
 	stdout, stderr, code, err := runApp(t, "snyc")
 	if err == nil || code != ExitError {
 		t.Fatalf("code %d, err %v", code, err)
 	}
-	if !strings.HasPrefix(stderr, errPrefix) || !strings.Contains(stderr, "'snyc'") || !strings.Contains(stderr, `"sync"`) {
+	if !strings.HasPrefix(stderr, errPrefix) || !strings.Contains(stderr, `unknown command "snyc" (did you mean "sync"?)`) || !strings.Contains(stderr, "hint: run 'influx-py --help'") {
 		t.Errorf("stderr = %q, want an error naming the command and suggesting sync", stderr)
 	}
 	if stdout != "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/uvbin"
 )
 
 // Report prints the one final error of a run on w, with hints for the kinds
@@ -33,7 +34,11 @@ func Report(w io.Writer, err error) int {
 		fmt.Fprintln(w, "influx-py: error: interrupted; the venv is left for the next sync to repair")
 		return 130
 	}
-	fmt.Fprintf(w, "influx-py: error: %s\n", strings.TrimRight(err.Error(), "\n"))
+	// Every line carries the prefix, so that a multi-line message (a child's
+	// stderr, each of several lock errors) stays attributable in a log.
+	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+		fmt.Fprintf(w, "influx-py: error: %s\n", line)
+	}
 	for _, h := range hints(err) {
 		fmt.Fprintf(w, "influx-py: hint: %s\n", h)
 	}
@@ -54,10 +59,17 @@ func hints(err error) []string {
 		noLock   *engine.NoLockError
 		badLock  *lockfile.ValidationError
 		badPyver *engine.VenvPythonError
+		uvSum    *uvbin.ChecksumError
+		uvGone   *uvbin.UnavailableError
 	)
 	switch {
 	case errors.As(err, &usage):
 		return []string{"run 'influx-py --help' or 'influx-py COMMAND --help' for usage"}
+	case errors.As(err, &uvSum):
+		return []string{"the uv archive or binary is not the one influx-py pins; nothing was installed or run",
+			"check --uv-mirror, or remove the cache entry and fetch again"}
+	case errors.As(err, &uvGone):
+		return []string{"pass --backend pip to install without uv, --uv PATH to use a uv you have, or --uv-mirror URL"}
 	case errors.As(err, &hash), errors.As(err, &size):
 		return []string{"the file is not the one the lock was made with; nothing was installed",
 			"replace it with the original, or re-create the lock if the change is intended"}

@@ -110,7 +110,9 @@ func TestReportHints(t *testing.T) {
 				t.Errorf("Report = %d, want %d", code, ExitError)
 			}
 			var want strings.Builder
-			want.WriteString(errPrefix + tt.err.Error() + "\n")
+			for _, l := range strings.Split(tt.err.Error(), "\n") {
+				want.WriteString(errPrefix + l + "\n")
+			}
 			for _, h := range tt.hints {
 				want.WriteString(hintPrefix + h + "\n")
 			}
@@ -122,10 +124,13 @@ func TestReportHints(t *testing.T) {
 	}
 }
 
-// checkReportLines checks the shape of Report's output: an error line,
-// then hint lines; lines of a multi-line message are indented under it.
+// checkReportLines checks the shape of Report's output: error lines, then
+// hint lines, every one with its prefix.
 func checkReportLines(t *testing.T, out string) {
 	t.Helper()
+	if !strings.HasSuffix(out, "\n") {
+		t.Errorf("output %q does not end with a newline", out)
+	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if !strings.HasPrefix(lines[0], errPrefix) {
 		t.Errorf("first line %q does not start with %q", lines[0], errPrefix)
@@ -135,10 +140,12 @@ func checkReportLines(t *testing.T, out string) {
 		switch {
 		case strings.HasPrefix(l, hintPrefix):
 			hints = true
-		case strings.HasPrefix(l, " ") && !hints:
-			// continuation of the error message
+		case strings.HasPrefix(l, errPrefix):
+			if hints {
+				t.Errorf("error line %q after a hint", l)
+			}
 		default:
-			t.Errorf("line %q is neither a hint nor an indented continuation of the error", l)
+			t.Errorf("line %q starts with neither %q nor %q", l, errPrefix, hintPrefix)
 		}
 	}
 }
@@ -156,11 +163,11 @@ func TestReportGolden(t *testing.T) {
 				"influx-py: hint: run 'influx-py --help' or 'influx-py COMMAND --help' for usage\n",
 		},
 		{
-			name: "child stderr indented under the error, trailing newline trimmed",
+			name: "child stderr, indented, each line prefixed",
 			err: fmt.Errorf("pip install: %w", &run.Error{Cmd: "/v/bin/python -m pip", ExitCode: 1,
 				Stderr: "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES\n", Err: errors.New("exit status 1")}),
 			want: "influx-py: error: pip install: /v/bin/python -m pip: exit status 1\n" +
-				"    ERROR: THESE PACKAGES DO NOT MATCH THE HASHES\n" +
+				"influx-py: error:     ERROR: THESE PACKAGES DO NOT MATCH THE HASHES\n" +
 				"influx-py: hint: run again with -v to see every command influx-py runs\n",
 		},
 		{
@@ -169,9 +176,19 @@ func TestReportGolden(t *testing.T) {
 				Missing: []artifact.Request{{Name: "a-1.0-py3-none-any.whl", Package: "a 1.0"}, {Name: "b-2.0-py3-none-any.whl", Package: "b 2.0"}},
 				Looked:  [][]string{{"/wheels", "cache"}, nil}},
 			want: "influx-py: error: 2 files are not available offline:\n" +
-				"  a 1.0: a-1.0-py3-none-any.whl (/wheels; cache)\n" +
-				"  b 2.0: b-2.0-py3-none-any.whl\n" +
+				"influx-py: error:   a 1.0: a-1.0-py3-none-any.whl (/wheels; cache)\n" +
+				"influx-py: error:   b 2.0: b-2.0-py3-none-any.whl\n" +
 				"influx-py: hint: copy the files into a --find-links folder, or run once without --offline to fill the cache\n",
+		},
+		{
+			name: "several lock errors, one per line",
+			err: fmt.Errorf("read lock: %w", lockfile.ValidationErrors{
+				{File: "pylock.toml", Index: 0, Package: "a==1.0", Field: "wheels[0].hashes", Msg: "no sha256"},
+				{File: "pylock.toml", Index: 1, Field: "name", Msg: "missing"},
+			}),
+			want: "influx-py: error: read lock: pylock.toml: package \"a==1.0\" (packages[0]): wheels[0].hashes: no sha256\n" +
+				"influx-py: error: pylock.toml: packages[1]: name: missing\n" +
+				"influx-py: hint: fix the lock file, or re-create it with the tool that wrote it\n",
 		},
 		{
 			name: "error text ending in newlines",

@@ -17,6 +17,8 @@ type syncFlags struct {
 	dryRun     bool
 	allowBuild bool
 	json       bool
+	uv         uvFlags
+	backend    string
 }
 
 func syncCommand(g *global, stdio IO, version string) *cli.Command {
@@ -38,13 +40,18 @@ Examples:
    influx-py sync
    influx-py sync --plugin-dir /var/lib/influxdb3/plugins --python /usr/lib/influxdb3/python/bin/python3
    influx-py sync --offline --find-links /srv/wheels
-   influx-py sync --dry-run --json`,
+   influx-py sync --dry-run --json
+   influx-py sync --backend pip                     # never use uv
+   influx-py sync --uv-mirror https://artifacts.example.com/uv   # air-gapped uv mirror`,
 		Flags: append(f.flags(),
 			&cli.StringSliceFlag{Name: "find-links", Usage: "look for files by name in `DIR` (repeatable)", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
 			&cli.BoolFlag{Name: "offline", Usage: "never use the network; fail listing every file not found locally", EnvVars: []string{"INFLUX_PY_OFFLINE"}, Destination: &f.offline},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print what would change and change nothing", EnvVars: []string{"INFLUX_PY_DRY_RUN"}, Destination: &f.dryRun},
 			&cli.BoolFlag{Name: "allow-build", Usage: "install from a source distribution when no wheel fits (runs its build backend)", EnvVars: []string{"INFLUX_PY_ALLOW_BUILD"}, Destination: &f.allowBuild},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON", EnvVars: []string{"INFLUX_PY_JSON"}, Destination: &f.json},
+			&cli.StringFlag{Name: "backend", Value: "auto", Usage: "installer: auto (uv when it can be had, else pip), uv or pip", EnvVars: []string{"INFLUX_PY_BACKEND"}, Destination: &f.backend},
+			f.uv.pathFlag(),
+			f.uv.mirrorFlag(),
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -58,6 +65,9 @@ Examples:
 				Offline:    f.offline,
 				DryRun:     f.dryRun,
 				AllowBuild: f.allowBuild,
+				Backend:    f.backend,
+				UV:         f.uv.path,
+				UVMirror:   f.uv.mirror,
 			})
 			if err != nil {
 				return err

@@ -11,7 +11,6 @@ import (
 	"github.com/rogpeppe/go-internal/lockedfile"
 
 	"github.com/influx-py/influx-py/internal/artifact"
-	"github.com/influx-py/influx-py/internal/fallback"
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/venv"
 )
@@ -24,6 +23,9 @@ type SyncOptions struct {
 	Offline    bool
 	DryRun     bool
 	AllowBuild bool
+	Backend    string // auto (default), uv or pip
+	UV         string // an existing uv to use instead of the pinned one
+	UVMirror   string // base URL replacing uv's release host
 }
 
 // SyncResult reports what a sync found and did.
@@ -34,6 +36,7 @@ type SyncResult struct {
 	Python        string `json:"python"`
 	PythonVersion string `json:"python_version,omitempty"`
 	Backend       string `json:"backend,omitempty"`
+	BackendReason string `json:"backend_reason,omitempty"`
 	UpToDate      bool   `json:"up_to_date"`
 	DryRun        bool   `json:"dry_run"`
 	Create        bool   `json:"create"`
@@ -105,8 +108,12 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 		return res, nil
 	}
 
-	backend := &fallback.Pip{Runner: e.Runner, Environ: e.Environ, Stderr: e.ChildStderr}
-	res.Backend = backend.Name()
+	backend, reason, err := e.chooseBackend(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}, s, info)
+	if err != nil {
+		return nil, err
+	}
+	res.Backend, res.BackendReason = backend.Name(), reason
+	e.logf("backend: %s (%s)", backend.Name(), reason)
 
 	// Every file is found and verified before the venv is touched, so a
 	// missing or corrupt file changes nothing.
@@ -134,7 +141,7 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 	if err := e.apply(ctx, backend, s, plan, files, opts.FindLinks); err != nil {
 		return nil, err
 	}
-	if err := e.finish(s, info, backend.Name(), wants); err != nil {
+	if err := e.finish(s, info, backend.Name(), reason, wants); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -143,7 +150,7 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 func (e *Engine) upToDateResult(res *SyncResult, s *session) *SyncResult {
 	res.UpToDate = true
 	res.PythonVersion = s.stamp.Interpreter.Version
-	res.Backend = s.stamp.Backend
+	res.Backend, res.BackendReason = s.stamp.Backend, s.stamp.BackendReason
 	res.Packages = len(s.stamp.Installed)
 	e.logf("up to date: the stamp matches the lock, the interpreter and site-packages")
 	return res
@@ -327,7 +334,7 @@ func (e *Engine) apply(ctx context.Context, b Backend, s *session, plan *Plan, f
 
 // finish checks that the venv now holds exactly the lock, then writes the
 // stamp and clears the installing marker.
-func (e *Engine) finish(s *session, info *interp.Info, backend string, wants []Want) error {
+func (e *Engine) finish(s *session, info *interp.Info, backend, reason string, wants []Want) error {
 	dists, err := venv.Installed(s.state.SitePackages)
 	if err != nil {
 		return err
@@ -358,6 +365,7 @@ func (e *Engine) finish(s *session, info *interp.Info, backend string, wants []W
 		LockDigest:    s.digest,
 		Interpreter:   venv.StampInterpreter{Path: s.loc.Python, Version: info.FullVersion, Identity: s.identity},
 		Backend:       backend,
+		BackendReason: reason,
 		ListingDigest: listing,
 		Time:          e.Now().UTC().Format(time.RFC3339),
 	}

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/influx-py/influx-py/internal/engine"
+	"github.com/influx-py/influx-py/internal/uvbin"
+)
+
+// uvFlags say where uv comes from; sync shares them.
+type uvFlags struct {
+	path   string
+	mirror string
+}
+
+func (u *uvFlags) pathFlag() cli.Flag {
+	return &cli.StringFlag{Name: "uv", Usage: "use the uv at `PATH` instead of the pinned one", EnvVars: []string{"INFLUX_PY_UV"}, Destination: &u.path}
+}
+
+func (u *uvFlags) mirrorFlag() cli.Flag {
+	return &cli.StringFlag{Name: "uv-mirror", Usage: "base `URL` to download uv releases from (checksums stay pinned)", EnvVars: []string{"INFLUX_PY_UV_MIRROR"}, Destination: &u.mirror}
+}
+
+type uvCmdFlags struct {
+	uv       uvFlags
+	cacheDir string
+	offline  bool
+	verbose  bool
+}
+
+func (f *uvCmdFlags) flags() []cli.Flag {
+	return []cli.Flag{
+		f.uv.mirrorFlag(),
+		&cli.StringFlag{Name: "cache-dir", Usage: "cache for downloads and interpreter probes (default: the user cache dir)", EnvVars: []string{"INFLUX_PY_CACHE_DIR"}, Destination: &f.cacheDir},
+		&cli.BoolFlag{Name: "offline", Usage: "never use the network", EnvVars: []string{"INFLUX_PY_OFFLINE"}, Destination: &f.offline},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show what influx-py decides and runs, on stderr", EnvVars: []string{"INFLUX_PY_VERBOSE"}, Destination: &f.verbose},
+	}
+}
+
+func (f *uvCmdFlags) options() engine.UVOptions {
+	dir := f.cacheDir
+	if dir == "" {
+		dir = defaultCacheDir()
+	}
+	return engine.UVOptions{Path: f.uv.path, Mirror: f.uv.mirror, CacheDir: dir, Offline: f.offline}
+}
+
+func uvCommand(g *global, stdio IO, version string) *cli.Command {
+	f := &uvCmdFlags{}
+	noArgs := func(c *cli.Context) error {
+		if c.NArg() > 0 {
+			return usageError{fmt.Errorf("%s takes no arguments, got %q", c.Command.FullName(), c.Args().Slice())}
+		}
+		return nil
+	}
+	return &cli.Command{
+		Name:  "uv",
+		Usage: "fetch, locate and verify the pinned uv",
+		Description: fmt.Sprintf(`influx-py installs with uv %s when it can: downloaded once from uv's release
+host (or --uv-mirror), checked against the SHA-256 pinned in influx-py, and
+kept in the cache. A cached binary is hashed again before every use.
+
+Examples:
+   influx-py uv fetch
+   influx-py uv fetch --uv-mirror https://artifacts.example.com/uv
+   influx-py uv path
+   influx-py uv verify`, uvbin.Version),
+		Subcommands: []*cli.Command{
+			{
+				Name:      "fetch",
+				Usage:     "download and verify the pinned uv, then print its path",
+				UsageText: "influx-py uv fetch [options]",
+				Flags:     f.flags(),
+				Action: func(c *cli.Context) error {
+					if err := noArgs(c); err != nil {
+						return err
+					}
+					e := newEngine(g, stdio, version, f.verbose)
+					bin, err := e.UVManager(f.options()).Ensure(c.Context)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintln(stdio.Stdout, bin.Path)
+					return nil
+				},
+			},
+			{
+				Name:      "path",
+				Usage:     "print the path of the uv a sync would use, or why there is none",
+				UsageText: "influx-py uv path [options]",
+				Flags:     append(f.flags(), f.uv.pathFlag()),
+				Action: func(c *cli.Context) error {
+					if err := noArgs(c); err != nil {
+						return err
+					}
+					e := newEngine(g, stdio, version, f.verbose)
+					o := f.options()
+					var bin *uvbin.Binary
+					var err error
+					if o.Path != "" {
+						bin, err = e.UVManager(o).UseExisting(c.Context, o.Path)
+					} else {
+						bin, err = e.UVManager(o).Cached(c.Context)
+					}
+					if err != nil {
+						return err
+					}
+					if bin.Warning != "" {
+						fmt.Fprintf(stdio.Stderr, "influx-py: warning: %s\n", bin.Warning)
+					}
+					fmt.Fprintln(stdio.Stdout, bin.Path)
+					return nil
+				},
+			},
+			{
+				Name:      "verify",
+				Usage:     "hash the cached uv again and run it",
+				UsageText: "influx-py uv verify [options]",
+				Flags:     f.flags(),
+				Action: func(c *cli.Context) error {
+					if err := noArgs(c); err != nil {
+						return err
+					}
+					e := newEngine(g, stdio, version, f.verbose)
+					bin, err := e.UVManager(f.options()).Verify(c.Context)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(stdio.Stdout, "ok: %s is uv %s for %s\n", bin.Path, bin.Version, bin.Target)
+					return nil
+				},
+			},
+		},
+	}
+}

@@ -1,0 +1,115 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/influx-py/influx-py/internal/fallback"
+	"github.com/influx-py/influx-py/internal/interp"
+	"github.com/influx-py/influx-py/internal/uvbin"
+)
+
+// Backend names accepted by --backend.
+const (
+	BackendAuto = "auto"
+	BackendUV   = "uv"
+	BackendPip  = "pip"
+)
+
+// UVOptions say where uv comes from.
+type UVOptions struct {
+	Path     string // --uv: use this uv instead of the pinned one
+	Mirror   string // --uv-mirror: base URL replacing uv's release host
+	CacheDir string // where the pinned uv is kept (the --cache-dir)
+	Offline  bool
+}
+
+// UVManager returns the manager of the pinned uv for these options.
+func (e *Engine) UVManager(o UVOptions) *uvbin.Manager {
+	return &uvbin.Manager{
+		CacheDir: o.CacheDir,
+		BaseURL:  o.Mirror,
+		Offline:  o.Offline,
+		HTTP:     e.HTTP,
+		Runner:   e.Runner,
+		Environ:  e.Environ,
+		Log:      e.Log,
+		Progress: e.uvProgress(),
+	}
+}
+
+func (e *Engine) uvProgress() func(int64) io.Writer {
+	if e.Progress == nil {
+		return nil
+	}
+	return func(total int64) io.Writer { return e.Progress("uv "+uvbin.Version, total) }
+}
+
+// FindUV returns the uv that a sync would use: --uv when given, else the
+// pinned one, from the cache or (unless offline) downloaded and verified.
+func (e *Engine) FindUV(ctx context.Context, o UVOptions) (*uvbin.Binary, error) {
+	m := e.UVManager(o)
+	if o.Path != "" {
+		return m.UseExisting(ctx, o.Path)
+	}
+	return m.Ensure(ctx)
+}
+
+// chooseBackend picks the backend for a sync and says why. With auto, uv is
+// used when it can be had; only "uv is unavailable" falls back to pip: a
+// checksum mismatch or a uv that fails is an error, never a silent switch.
+func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, s *session, info *interp.Info) (Backend, string, error) {
+	pip := &fallback.Pip{Runner: e.Runner, Environ: e.Environ, Stderr: e.ChildStderr}
+	switch name {
+	case BackendPip:
+		return pip, "--backend pip", nil
+	case "", BackendAuto, BackendUV:
+	default:
+		return nil, "", fmt.Errorf("unknown backend %q (want auto, uv or pip)", name)
+	}
+	// uv refuses interpreters older than 3.7 ("Python 3.6 is not
+	// supported"); for those, uv cannot be had in the sense that matters.
+	if major, minor, _ := info.Version(); major == 3 && minor < 7 {
+		why := fmt.Sprintf("uv does not support Python %s", info.FullVersion)
+		if name == BackendUV {
+			return nil, "", &uvbin.UnavailableError{Reason: why}
+		}
+		return pip, why, nil
+	}
+	bin, err := e.FindUV(ctx, o)
+	var unavailable *uvbin.UnavailableError
+	if err != nil {
+		if name != BackendUV && errors.As(err, &unavailable) {
+			return pip, "uv unavailable: " + unavailable.Reason, nil
+		}
+		return nil, "", err
+	}
+	if bin.Warning != "" {
+		e.warnf("%s", bin.Warning)
+	}
+	reason := "--backend uv"
+	if name != BackendUV {
+		reason = "uv " + bin.Version + " available"
+	}
+	if o.Path != "" {
+		reason += " (--uv " + bin.Path + ")"
+	}
+	b := &uvbin.Backend{
+		UV:      bin,
+		Runner:  e.Runner,
+		Environ: e.Environ,
+		Stderr:  e.ChildStderr,
+		// uv links files from its cache into the venv; a cache on the
+		// venv's own filesystem makes that a hard link, not a copy.
+		CacheDir: filepath.Join(s.loc.Venv, ".uv-cache"),
+	}
+	if len(info.PipWheels) > 0 {
+		// ensurepip's own wheel comes first: the pip `python -m venv` would
+		// have put in.
+		b.PipWheel = info.PipWheels[0]
+	}
+	return b, reason, nil
+}

@@ -1,0 +1,449 @@
+package uvbin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/lockedfile"
+
+	"github.com/influx-py/influx-py/internal/fsutil"
+	"github.com/influx-py/influx-py/internal/run"
+)
+
+// Manager finds, downloads and verifies the pinned uv in a cache:
+// <CacheDir>/uv/<version>/<target>/ holds uv (and uvx) and a record of
+// their SHA-256, written only after the archive matched its pin and the
+// binary reported the pinned version. The zero values of Pins, Version and
+// Target mean the real pin table, Version and the host; tests set them to
+// serve archives they build.
+type Manager struct {
+	CacheDir string
+	// BaseURL replaces uv's release host (a mirror); empty means
+	// DefaultBaseURL. The checksums stay the pinned ones.
+	BaseURL string
+	Offline bool // only the cache: never download
+	HTTP    *http.Client
+	Runner  *run.Runner
+	Environ []string // the parent environment children's are built from
+	// Progress, when set, is called with the download's length (-1 when
+	// unknown) and returns a writer that receives the body as it arrives.
+	// A writer that is also an io.Closer is closed when the body ends.
+	Progress func(total int64) io.Writer
+	Log      io.Writer // -v diagnostics; may be nil
+
+	Pins    []Pin
+	Version string
+	Target  string
+
+	maxBytes int64 // bound on a download; zero means maxArchive
+}
+
+// Binary is a uv that can be run.
+type Binary struct {
+	Path    string
+	Version string
+	Target  string // empty when unknown (a --uv binary that does not say)
+	// Pinned is true for the pinned version; a --uv binary of another
+	// version is accepted with Warning set.
+	Pinned  bool
+	Warning string
+}
+
+// recordName is the file beside the binaries that says what they are.
+const recordName = "influx-py-uv.json"
+
+// record is what Ensure proved about a cache entry when it made it.
+type record struct {
+	Version       string            `json:"version"`
+	Target        string            `json:"target"`
+	Archive       string            `json:"archive"`
+	ArchiveSHA256 string            `json:"archive_sha256"`
+	URL           string            `json:"url"`
+	Files         map[string]string `json:"files"` // file name -> sha256
+}
+
+func (m *Manager) version() string {
+	if m.Version != "" {
+		return m.Version
+	}
+	return Version
+}
+
+func (m *Manager) pins() []Pin {
+	if m.Pins != nil {
+		return m.Pins
+	}
+	return Pins()
+}
+
+func (m *Manager) baseURL() string {
+	if m.BaseURL != "" {
+		return m.BaseURL
+	}
+	return DefaultBaseURL
+}
+
+func (m *Manager) runner() *run.Runner {
+	if m.Runner != nil {
+		return m.Runner
+	}
+	return &run.Runner{}
+}
+
+func (m *Manager) logf(format string, args ...any) {
+	if m.Log != nil {
+		fmt.Fprintf(m.Log, format+"\n", args...)
+	}
+}
+
+// resolve returns the target and its pin; a platform without a pinned
+// build gives an *UnavailableError.
+func (m *Manager) resolve() (string, Pin, error) {
+	target := m.Target
+	if target == "" {
+		t, err := HostTarget()
+		if err != nil {
+			return "", Pin{}, &UnavailableError{Reason: err.Error(), Err: err}
+		}
+		target = t
+	}
+	pin, ok := findPin(m.pins(), target)
+	if !ok {
+		return target, Pin{}, &UnavailableError{Reason: fmt.Sprintf("no uv %s build is pinned for %s", m.version(), target)}
+	}
+	return target, pin, nil
+}
+
+func (m *Manager) entryDir(target string) (string, error) {
+	if m.CacheDir == "" {
+		return "", errors.New("no cache directory for uv")
+	}
+	return filepath.Join(m.CacheDir, "uv", m.version(), target), nil
+}
+
+// Path is where the pinned uv lives (or would live) in the cache.
+func (m *Manager) Path() (string, error) {
+	target, _, err := m.resolve()
+	if err != nil {
+		return "", err
+	}
+	dir, err := m.entryDir(target)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, exeName(target, "uv")), nil
+}
+
+// errNotCached marks a cache entry that does not exist.
+var errNotCached = errors.New("not in the cache")
+
+// Cached returns the cached pinned uv after hashing it again against the
+// digest recorded at install. It never uses the network and starts no
+// process. An absent entry gives an *UnavailableError; a changed file a
+// *ChecksumError.
+func (m *Manager) Cached(ctx context.Context) (*Binary, error) {
+	target, pin, err := m.resolve()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := m.entryDir(target)
+	if err != nil {
+		return nil, err
+	}
+	b, err := m.check(dir, target, pin)
+	if errors.Is(err, errNotCached) {
+		return nil, &UnavailableError{Reason: fmt.Sprintf("uv %s for %s is not in the cache (%s)", m.version(), target, dir)}
+	}
+	return b, err
+}
+
+// Verify hashes the cached uv again and runs it: it must report the pinned
+// version.
+func (m *Manager) Verify(ctx context.Context) (*Binary, error) {
+	b, err := m.Cached(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkVersion(ctx, b.Path, b.Version); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Ensure returns the pinned uv, downloading and installing it into the
+// cache when it is not there (unless Offline). A cached entry whose files
+// no longer match their recorded digests is never run: it is discarded and
+// downloaded again, or, offline, refused.
+//
+// Concurrent callers, in this process or others, share one download: the
+// entry is made under a file lock beside it, and looked at again once the
+// lock is held.
+func (m *Manager) Ensure(ctx context.Context) (*Binary, error) {
+	target, pin, err := m.resolve()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := m.entryDir(target)
+	if err != nil {
+		return nil, err
+	}
+	b, err := m.check(dir, target, pin)
+	if err == nil {
+		return b, nil
+	}
+	if m.Offline {
+		if errors.Is(err, errNotCached) {
+			return nil, &UnavailableError{Reason: fmt.Sprintf("offline and uv %s for %s is not in the cache (%s)", m.version(), target, dir)}
+		}
+		return nil, fmt.Errorf("cached uv %s for %s cannot be used, and offline it is not downloaded again (run 'influx-py uv fetch' when online): %w", m.version(), target, err)
+	}
+
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, fmt.Errorf("uv cache: %w", err)
+	}
+	unlock, err := lockedfile.MutexAt(dir + ".lock").Lock()
+	if err != nil {
+		return nil, fmt.Errorf("uv cache: lock %s: %w", dir, err)
+	}
+	defer unlock()
+	// Another process may have installed it while we waited.
+	b, err = m.check(dir, target, pin)
+	if err == nil {
+		return b, nil
+	}
+	if !errors.Is(err, errNotCached) {
+		m.logf("discarding cached uv %s: %v", dir, err)
+		if err := discard(dir); err != nil {
+			return nil, fmt.Errorf("uv cache: remove damaged %s: %w", dir, err)
+		}
+	}
+	removeStale(filepath.Dir(dir), target)
+	b, err = m.install(ctx, target, pin, dir)
+	if err != nil {
+		return nil, fmt.Errorf("download uv %s for %s: %w", m.version(), target, err)
+	}
+	return b, nil
+}
+
+// install downloads, checks, extracts and runs uv in a fresh folder inside
+// the cache, records what it proved, and renames the folder into place.
+// The caller holds the entry's lock.
+func (m *Manager) install(ctx context.Context, target string, pin Pin, dir string) (*Binary, error) {
+	src, err := archiveURL(m.baseURL(), m.version(), pin.Archive)
+	if err != nil {
+		return nil, err
+	}
+	shown := redact(src)
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+target+"-")
+	if err != nil {
+		return nil, fmt.Errorf("uv cache: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	archive := filepath.Join(tmp, pin.Archive)
+	m.logf("downloading %s", shown)
+	if err := m.fetch(ctx, src, archive, m.Progress); err != nil {
+		return nil, err
+	}
+	// The archive is opened only once its bytes are the pinned ones.
+	sum, err := hashFile(archive)
+	if err != nil {
+		return nil, err
+	}
+	if sum != pin.SHA256 {
+		return nil, &ChecksumError{What: "archive " + pin.Archive, URL: shown, Expected: pin.SHA256, Actual: sum}
+	}
+	m.logf("sha256 of %s matches the pin %s", pin.Archive, sum)
+
+	entry := filepath.Join(tmp, "entry")
+	if err := os.Mkdir(entry, 0o755); err != nil {
+		return nil, err
+	}
+	files, err := Extract(archive, pin, entry)
+	if err != nil {
+		return nil, err
+	}
+	exe := exeName(target, "uv")
+	if err := m.checkVersion(ctx, filepath.Join(entry, exe), m.version()); err != nil {
+		return nil, fmt.Errorf("uv from %s: %w", pin.Archive, err)
+	}
+	rec := record{
+		Version: m.version(), Target: target, Archive: pin.Archive,
+		ArchiveSHA256: sum, URL: shown, Files: map[string]string{},
+	}
+	for _, f := range files {
+		h, err := hashFile(filepath.Join(entry, f))
+		if err != nil {
+			return nil, err
+		}
+		rec.Files[f] = h
+	}
+	data, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := fsutil.WriteFile(filepath.Join(entry, recordName), append(data, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(entry, dir); err != nil {
+		return nil, fmt.Errorf("uv cache: %w", err)
+	}
+	m.logf("installed uv %s for %s in %s", m.version(), target, dir)
+	return &Binary{Path: filepath.Join(dir, exe), Version: m.version(), Target: target, Pinned: true}, nil
+}
+
+// check proves that the entry at dir is what install made: its record is
+// for this version, target and pin, and every recorded file still has its
+// digest. It returns errNotCached when there is no entry.
+func (m *Manager) check(dir, target string, pin Pin) (*Binary, error) {
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, errNotCached
+	}
+	data, err := os.ReadFile(filepath.Join(dir, recordName))
+	if err != nil {
+		return nil, fmt.Errorf("cached uv %s is damaged: %w", dir, err)
+	}
+	var rec record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, fmt.Errorf("cached uv %s is damaged: %s: %w", dir, recordName, err)
+	}
+	if rec.Version != m.version() || rec.Target != target || rec.ArchiveSHA256 != pin.SHA256 {
+		return nil, fmt.Errorf("cached uv %s is damaged: it records uv %s for %s from an archive with sha256 %s, want uv %s for %s with %s",
+			dir, rec.Version, rec.Target, rec.ArchiveSHA256, m.version(), target, pin.SHA256)
+	}
+	exe := exeName(target, "uv")
+	if rec.Files[exe] == "" {
+		return nil, fmt.Errorf("cached uv %s is damaged: no digest recorded for %s", dir, exe)
+	}
+	for name, want := range rec.Files {
+		p := filepath.Join(dir, name)
+		if filepath.Base(name) != name {
+			return nil, fmt.Errorf("cached uv %s is damaged: bad file name %q", dir, name)
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return nil, fmt.Errorf("cached uv %s is damaged: %w", dir, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("cached uv %s is damaged: %s is not a regular file", dir, name)
+		}
+		got, err := hashFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("cached uv %s: %w", dir, err)
+		}
+		if got != want {
+			return nil, &ChecksumError{What: "cached " + p + " (changed since it was installed)", Expected: want, Actual: got}
+		}
+	}
+	return &Binary{Path: filepath.Join(dir, exe), Version: m.version(), Target: target, Pinned: true}, nil
+}
+
+// checkVersion runs `exe --version`, which must report want.
+func (m *Manager) checkVersion(ctx context.Context, exe, want string) error {
+	out, err := m.versionOf(ctx, exe)
+	if err != nil {
+		return err
+	}
+	if out.Version != want {
+		return fmt.Errorf("%s reports uv %s, want %s", exe, out.Version, want)
+	}
+	return nil
+}
+
+func (m *Manager) versionOf(ctx context.Context, exe string) (VersionOutput, error) {
+	stdout, err := m.runner().Run(ctx, run.Cmd{
+		Path: exe,
+		Args: []string{"--version"},
+		Env:  run.Env(m.Environ, map[string]string{"UV_NO_CONFIG": "1"}),
+	})
+	if err != nil {
+		return VersionOutput{}, err
+	}
+	return ParseVersionOutput(string(stdout))
+}
+
+// UseExisting accepts a uv the user has (--uv PATH) when it runs and is at
+// least MinVersion. Its bytes cannot be checked against a pin; a version
+// other than the pinned one is accepted with a warning.
+func (m *Manager) UseExisting(ctx context.Context, path string) (*Binary, error) {
+	p := path
+	if !strings.ContainsAny(p, `/\`) {
+		lp, err := exec.LookPath(p)
+		if err != nil {
+			return nil, fmt.Errorf("uv %q: %w", path, err)
+		}
+		p = lp
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return nil, fmt.Errorf("uv %q: %w", path, err)
+	}
+	out, err := m.versionOf(ctx, abs)
+	if err != nil {
+		return nil, fmt.Errorf("uv %s: %w", abs, err)
+	}
+	if !atLeast(out.Version, MinVersion) {
+		return nil, fmt.Errorf("uv %s is version %s; influx-py needs uv %s or newer (it pins %s)", abs, out.Version, MinVersion, m.version())
+	}
+	b := &Binary{Path: abs, Version: out.Version, Target: out.Target, Pinned: out.Version == m.version()}
+	if !b.Pinned {
+		b.Warning = fmt.Sprintf("using uv %s from %s, not the pinned uv %s", out.Version, abs, m.version())
+	}
+	return b, nil
+}
+
+// discard moves a damaged entry aside, so that the path is free at once,
+// and removes it.
+func discard(dir string) error {
+	aside := fmt.Sprintf("%s.old-%d-%d", dir, os.Getpid(), time.Now().UnixNano())
+	if err := os.Rename(dir, aside); err != nil {
+		return err
+	}
+	return os.RemoveAll(aside)
+}
+
+// removeStale removes what interrupted installs of target left behind. The
+// caller holds the entry's lock, so nothing else is using them.
+func removeStale(parent, target string) {
+	for _, pat := range []string{".tmp-" + target + "-*", target + ".old-*"} {
+		matches, _ := filepath.Glob(filepath.Join(parent, pat))
+		for _, p := range matches {
+			os.RemoveAll(p)
+		}
+	}
+}
+
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// redact hides a password in a mirror URL before it is shown or recorded.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	return u.Redacted()
+}
