@@ -65,7 +65,7 @@ Examples:
 		UseShortOptionHandling: true,
 		Suggest:                true,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show what influx-py decides and runs, on stderr", EnvVars: []string{"INFLUX_PY_VERBOSE"}, Destination: &g.verbose},
+			verboseFlag(&g.verbose),
 		},
 		// A mistyped command is a usage error like any other; no command at
 		// all shows the help.

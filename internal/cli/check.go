@@ -30,7 +30,7 @@ Examples:
    influx-py check
    influx-py check --plugin-dir /var/lib/influxdb3/plugins --json`,
 		Flags: append(f.flags(),
-			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON", EnvVars: []string{"INFLUX_PY_JSON"}, Destination: &f.json},
+			jsonFlag(&f.json),
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

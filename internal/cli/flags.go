@@ -23,18 +23,39 @@ func (w *whereFlags) flags() []cli.Flag {
 		&cli.StringFlag{Name: "venv", Usage: "virtual environment (default: <plugin-dir>/.venv)", EnvVars: []string{"INFLUX_PY_VENV"}, Destination: &w.venv},
 		&cli.StringFlag{Name: "lock", Usage: "PEP 751 lock file (default: <plugin-dir>/pylock.toml)", EnvVars: []string{"INFLUX_PY_LOCK"}, Destination: &w.lock},
 		&cli.StringFlag{Name: "python", Usage: "interpreter (default: InfluxDB's bundled Python, else python3 on PATH)", EnvVars: []string{"INFLUX_PY_PYTHON"}, Destination: &w.python},
-		&cli.StringFlag{Name: "cache-dir", Usage: "cache for downloads and interpreter probes (default: the user cache dir)", EnvVars: []string{"INFLUX_PY_CACHE_DIR"}, Destination: &w.cacheDir},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show what influx-py decides and runs, on stderr", EnvVars: []string{"INFLUX_PY_VERBOSE"}, Destination: &w.verbose},
+		cacheDirFlag(&w.cacheDir),
+		verboseFlag(&w.verbose),
 	}
+}
+
+// Flags that several commands share, each with its environment variable.
+
+func cacheDirFlag(dest *string) cli.Flag {
+	return &cli.StringFlag{Name: "cache-dir", Usage: "cache for downloads and interpreter probes (default: the user cache dir)", EnvVars: []string{"INFLUX_PY_CACHE_DIR"}, Destination: dest}
+}
+
+func verboseFlag(dest *bool) cli.Flag {
+	return &cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show what influx-py decides and runs, on stderr", EnvVars: []string{"INFLUX_PY_VERBOSE"}, Destination: dest}
+}
+
+func offlineFlag(dest *bool, usage string) cli.Flag {
+	return &cli.BoolFlag{Name: "offline", Usage: usage, EnvVars: []string{"INFLUX_PY_OFFLINE"}, Destination: dest}
+}
+
+func jsonFlag(dest *bool) cli.Flag {
+	return &cli.BoolFlag{Name: "json", Usage: "print the result as JSON", EnvVars: []string{"INFLUX_PY_JSON"}, Destination: dest}
+}
+
+// cacheOrDefault is the --cache-dir, or the user cache dir.
+func cacheOrDefault(dir string) string {
+	if dir != "" {
+		return dir
+	}
+	return defaultCacheDir()
 }
 
 func (w *whereFlags) where() engine.Where {
 	return engine.Where{PluginDir: w.pluginDir, Venv: w.venv, Lock: w.lock, Python: w.python}
 }
 
-func (w *whereFlags) cache() string {
-	if w.cacheDir != "" {
-		return w.cacheDir
-	}
-	return defaultCacheDir()
-}
+func (w *whereFlags) cache() string { return cacheOrDefault(w.cacheDir) }

@@ -33,18 +33,14 @@ type uvCmdFlags struct {
 func (f *uvCmdFlags) flags() []cli.Flag {
 	return []cli.Flag{
 		f.uv.mirrorFlag(),
-		&cli.StringFlag{Name: "cache-dir", Usage: "cache for downloads and interpreter probes (default: the user cache dir)", EnvVars: []string{"INFLUX_PY_CACHE_DIR"}, Destination: &f.cacheDir},
-		&cli.BoolFlag{Name: "offline", Usage: "never use the network", EnvVars: []string{"INFLUX_PY_OFFLINE"}, Destination: &f.offline},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show what influx-py decides and runs, on stderr", EnvVars: []string{"INFLUX_PY_VERBOSE"}, Destination: &f.verbose},
+		cacheDirFlag(&f.cacheDir),
+		offlineFlag(&f.offline, "never use the network: only the cached uv"),
+		verboseFlag(&f.verbose),
 	}
 }
 
 func (f *uvCmdFlags) options() engine.UVOptions {
-	dir := f.cacheDir
-	if dir == "" {
-		dir = defaultCacheDir()
-	}
-	return engine.UVOptions{Path: f.uv.path, Mirror: f.uv.mirror, CacheDir: dir, Offline: f.offline}
+	return engine.UVOptions{Path: f.uv.path, Mirror: f.uv.mirror, CacheDir: cacheOrDefault(f.cacheDir), Offline: f.offline}
 }
 
 func uvCommand(g *global, stdio IO, version string) *cli.Command {

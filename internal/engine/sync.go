@@ -56,11 +56,11 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 		return nil, err
 	}
 	res := &SyncResult{PluginDir: s.loc.PluginDir, Venv: s.loc.Venv, Lock: s.loc.Lock, Python: s.loc.Python, DryRun: opts.DryRun}
-	if ok, why := s.upToDate(); ok {
+	ok, why := s.upToDate()
+	if ok {
 		return e.upToDateResult(res, s), nil
-	} else {
-		e.logf("sync needed: %s", why)
 	}
+	e.logf("sync needed: %s", why)
 	if !opts.DryRun {
 		unlock, err := e.lockVenv(ctx, s.loc.Venv)
 		if err != nil {
@@ -105,6 +105,21 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 	plan := MakePlan(wants, have, keepNames)
 	res.Plan = plan
 	if opts.DryRun {
+		return res, nil
+	}
+	if action == venvKeep && plan.Empty() {
+		// Only the stamp is stale (the lock was reformatted, or
+		// site-packages was touched without changing what is installed):
+		// record the state without choosing, let alone downloading, an
+		// installer.
+		backend, reason := "none", "nothing to install"
+		if s.stamp != nil {
+			backend, reason = s.stamp.Backend, s.stamp.BackendReason
+		}
+		res.Backend, res.BackendReason = backend, reason
+		if err := e.finish(s, info, backend, reason, wants); err != nil {
+			return nil, err
+		}
 		return res, nil
 	}
 

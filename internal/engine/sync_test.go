@@ -145,6 +145,31 @@ func TestSyncNoOpStartsNoProcess(t *testing.T) {
 	if len(res.Plan.Install) != 1 {
 		t.Errorf("repair plan: %+v", res.Plan)
 	}
+
+	// A lock edited without changing what it selects (a comment) refreshes
+	// the stamp and installs nothing: no installer, no uv, no pip.
+	lock := filepath.Join(dir, "pylock.toml")
+	data, err := os.ReadFile(lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lock, append([]byte("# reviewed\n"), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e = testEngine(py)
+	res, err = e.Sync(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.UpToDate || !res.Plan.Empty() || res.Backend != "pip" {
+		t.Errorf("sync after a comment: up to date %v, plan %+v, backend %q", res.UpToDate, res.Plan, res.Backend)
+	}
+	if n := e.Runner.Started.Load(); n != 0 {
+		t.Errorf("sync after a comment started %d processes, want 0", n)
+	}
+	if res, err := testEngine(py).Sync(ctx, opts); err != nil || !res.UpToDate {
+		t.Errorf("the stamp was not refreshed: %+v %v", res, err)
+	}
 }
 
 // TestSyncRepairsInterruptedInstall: a sync killed half-way leaves the
