@@ -97,11 +97,15 @@ func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 }
 
 // findPythons names the interpreters the scripts may use: PYTHON is python3
-// on PATH, PY36..PY313 are pyenv's when present.
+// on PATH, DEBPY is /usr/bin/python3, PY36..PY313 are pyenv's when present.
 func findPythons() map[string]string {
 	out := map[string]string{}
 	if p, err := exec.LookPath("python3"); err == nil {
 		out["PYTHON"] = p
+	}
+	// Debian's interpreter: its venvs get pip from python3-venv's wheels.
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		out["DEBPY"] = "/usr/bin/python3"
 	}
 	root := os.Getenv("PYENV_ROOT")
 	if root == "" {

@@ -62,7 +62,7 @@ func (e *Engine) FindUV(ctx context.Context, o UVOptions) (*uvbin.Binary, error)
 // used when it can be had; only "uv is unavailable" falls back to pip: a
 // checksum mismatch or a uv that fails is an error, never a silent switch.
 func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, s *session, info *interp.Info) (Backend, string, error) {
-	pip := &fallback.Pip{Runner: e.Runner, Environ: e.Environ, Stderr: e.ChildStderr}
+	pip := &fallback.Pip{Runner: e.Runner, Environ: e.Environ, Stderr: e.ChildStderr, PipWheel: pipWheel(info)}
 	switch name {
 	case BackendPip:
 		return pip, "--backend pip", nil
@@ -106,10 +106,15 @@ func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, s 
 		// venv's own filesystem makes that a hard link, not a copy.
 		CacheDir: filepath.Join(s.loc.Venv, ".uv-cache"),
 	}
-	if len(info.PipWheels) > 0 {
-		// ensurepip's own wheel comes first: the pip `python -m venv` would
-		// have put in.
-		b.PipWheel = info.PipWheels[0]
-	}
+	b.PipWheel = pipWheel(info)
 	return b, reason, nil
+}
+
+// pipWheel is the wheel new venvs get their pip from: ensurepip's own comes
+// first in the probe's list, the pip `python -m venv` would have put in.
+func pipWheel(info *interp.Info) string {
+	if len(info.PipWheels) == 0 {
+		return ""
+	}
+	return info.PipWheels[0]
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // testPython is a real interpreter for the sync tests, or a skip.
-func testPython(t *testing.T) string {
+func testPython(t testing.TB) string {
 	t.Helper()
 	for _, p := range []string{"/root/.pyenv/versions/3.11.7/bin/python3", "/usr/bin/python3"} {
 		if _, err := os.Stat(p); err == nil {
@@ -33,7 +33,7 @@ func testPython(t *testing.T) string {
 }
 
 // pluginDir writes wheels for specs into dir/wheels and a lock for them.
-func pluginDir(t *testing.T, dir string, specs []wheelbuild.Spec) {
+func pluginDir(t testing.TB, dir string, specs []wheelbuild.Spec) {
 	t.Helper()
 	wheels := filepath.Join(dir, "wheels")
 	if err := os.MkdirAll(wheels, 0o755); err != nil {

@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
+	"runtime"
 
 	"github.com/influx-py/influx-py/internal/run"
 )
@@ -18,6 +20,11 @@ type Pip struct {
 	Runner  *run.Runner
 	Environ []string  // the parent environment the child's is built from
 	Stderr  io.Writer // when set, children's stderr is shown live (-v)
+	// PipWheel, when set, is the pip wheel that comes with the interpreter
+	// (ensurepip's bundle). Create then installs only pip from it, run
+	// straight from the wheel, instead of letting ensurepip install pip and,
+	// before Python 3.12, setuptools that the sync would remove again.
+	PipWheel string
 }
 
 // Name identifies the backend in messages and the stamp.
@@ -27,11 +34,27 @@ func (p *Pip) Name() string { return "pip" }
 // module installs the pip wheel bundled with the interpreter, so no index is
 // contacted.
 func (p *Pip) Create(ctx context.Context, python, dir string) error {
-	_, err := p.run(ctx, python, CreateArgs(dir))
-	if err != nil {
+	if p.PipWheel == "" {
+		if _, err := p.run(ctx, python, CreateArgs(dir)); err != nil {
+			return fmt.Errorf("create venv %s with %s: %w", dir, python, err)
+		}
+		return nil
+	}
+	if _, err := p.run(ctx, python, CreateBareArgs(dir)); err != nil {
 		return fmt.Errorf("create venv %s with %s: %w", dir, python, err)
 	}
+	if _, err := p.run(ctx, venvPython(dir), SeedArgs(p.PipWheel)); err != nil {
+		return fmt.Errorf("put pip into venv %s from %s: %w", dir, p.PipWheel, err)
+	}
 	return nil
+}
+
+// venvPython is the interpreter of a venv this backend just made.
+func venvPython(dir string) string {
+	if runtime.GOOS == "windows" {
+		return filepath.Join(dir, "Scripts", "python.exe")
+	}
+	return filepath.Join(dir, "bin", "python")
 }
 
 // Install installs the files named in requirements (a requirements file of
@@ -68,6 +91,18 @@ func (p *Pip) run(ctx context.Context, python string, args []string) ([]byte, er
 // CreateArgs is the argv (after the interpreter) that creates a venv.
 func CreateArgs(dir string) []string {
 	return []string{"-m", "venv", dir}
+}
+
+// CreateBareArgs makes a venv without pip, for SeedArgs to fill.
+func CreateBareArgs(dir string) []string {
+	return []string{"-m", "venv", "--without-pip", dir}
+}
+
+// SeedArgs installs pip into a venv by running pip from its own wheel (a
+// wheel is importable as a zip: this is how ensurepip does it).
+func SeedArgs(wheel string) []string {
+	return []string{filepath.Join(wheel, "pip"), "--isolated", "--disable-pip-version-check", "--no-input",
+		"install", "--no-index", "--no-deps", "--no-warn-script-location", wheel}
 }
 
 // pipArgs are common to every pip call: --isolated makes pip ignore

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -393,4 +394,42 @@ func TestPipReal(t *testing.T) {
 		t.Errorf("import after Uninstall failed for another reason: %v", err)
 	}
 	t.Logf("%d children started", p.Runner.Started.Load())
+}
+
+// TestCreateFromPipWheel: with the interpreter's pip wheel, a new venv gets
+// pip (usable, with its console scripts) and nothing else: no setuptools to
+// remove again.
+func TestCreateFromPipWheel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates a real venv; skipped with -short")
+	}
+	wheels, _ := filepath.Glob("/root/.pyenv/versions/3.11.7/lib/python3.11/ensurepip/_bundled/pip-*.whl")
+	if _, err := os.Stat(testPython); err != nil || len(wheels) != 1 {
+		t.Skipf("needs %s and its bundled pip wheel", testPython)
+	}
+	dir := filepath.Join(t.TempDir(), "venv")
+	r := &run.Runner{}
+	p := &Pip{Runner: r, Environ: os.Environ(), PipWheel: wheels[0]}
+	if err := p.Create(context.Background(), testPython, dir); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Started.Load(); n != 2 {
+		t.Errorf("started %d processes, want 2 (venv, pip from its wheel)", n)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "lib", "python3.11", "site-packages"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	version := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(wheels[0]), "pip-"), "-py3-none-any.whl")
+	if want := []string{"pip", "pip-" + version + ".dist-info"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("site-packages holds %q, want only %q", names, want)
+	}
+	out, err := exec.Command(filepath.Join(dir, "bin", "pip"), "--version").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), filepath.Join(dir, "lib")) {
+		t.Errorf("bin/pip --version: %s %v", out, err)
+	}
 }
