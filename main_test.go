@@ -92,6 +92,8 @@ func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 			"cpdir":    cmdCpdir,
 			"truncate": cmdTruncate,
 			"serve":    cmdServe,
+			"index":    cmdIndex,
+			"mkchain":  cmdMkchain(repo),
 		},
 	}
 }
@@ -244,6 +246,77 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	}))
 	ts.Defer(srv.Close)
 	ts.Setenv("SERVER", srv.URL)
+}
+
+// index DIR: serve the wheels in DIR as a PEP 503 simple index on loopback
+// for the rest of the script, its root URL in $INDEX. `index -down` makes
+// the running index answer 500 to everything from then on.
+func cmdIndex(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: index DIR | index -down")
+	}
+	if args[0] == "-down" {
+		ts.Check(os.WriteFile(ts.MkAbs(".index-down"), nil, 0o644))
+		return
+	}
+	dir := ts.MkAbs(args[0])
+	down := ts.MkAbs(".index-down")
+	mux := http.NewServeMux()
+	mux.Handle("/files/", http.StripPrefix("/files/", http.FileServer(http.Dir(dir))))
+	mux.HandleFunc("/simple/", func(w http.ResponseWriter, r *http.Request) {
+		project := strings.Trim(strings.TrimPrefix(r.URL.Path, "/simple/"), "/")
+		entries, _ := os.ReadDir(dir)
+		var links []string
+		for _, e := range entries {
+			name := e.Name()
+			var n string
+			if wn, err := tags.ParseWheelFilename(name); err == nil {
+				n = wn.Name
+			} else {
+				continue
+			}
+			if project == "" {
+				links = append(links, fmt.Sprintf("<a href=\"%s/\">%s</a>", n, n))
+				continue
+			}
+			if n != project {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(dir, name))
+			ts.Check(err)
+			sum := sha256.Sum256(data)
+			links = append(links, fmt.Sprintf("<a href=\"../../files/%s#sha256=%x\">%s</a>", name, sum, name))
+		}
+		if project != "" && len(links) == 0 {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, "<!DOCTYPE html><html><body>\n%s\n</body></html>\n", strings.Join(links, "<br>\n"))
+	})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := os.Stat(down); err == nil {
+			http.Error(w, "index is down", http.StatusInternalServerError)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv("INDEX", srv.URL+"/simple/")
+}
+
+// mkchain DIR: build the resolution test packages of testdata/wheels
+// (chain-a needs chain-b>=1; chain-b 1.0 and 2.0; chain-c with an extra).
+func cmdMkchain(repo string) func(ts *testscript.TestScript, neg bool, args []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: mkchain DIR")
+		}
+		specs, err := wheelbuild.FromTree(filepath.Join(repo, "testdata", "wheels"))
+		ts.Check(err)
+		ts.Check(os.MkdirAll(ts.MkAbs(args[0]), 0o755))
+		_, err = wheelbuild.WriteAll(ts.MkAbs(args[0]), specs)
+		ts.Check(err)
+	}
 }
 
 // truncate FILE: cut FILE to half its size, as an interrupted copy would.

@@ -88,6 +88,9 @@ Examples:
 	app.Commands = []*cli.Command{
 		syncCommand(g, stdio, version),
 		checkCommand(g, stdio, version),
+		addCommand(g, stdio, version),
+		removeCommand(g, stdio, version),
+		lockCommand(g, stdio, version),
 		uvCommand(g, stdio, version),
 	}
 	for _, c := range app.Commands {

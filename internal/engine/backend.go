@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/influx-py/influx-py/internal/fallback"
 	"github.com/influx-py/influx-py/internal/interp"
@@ -61,7 +60,11 @@ func (e *Engine) FindUV(ctx context.Context, o UVOptions) (*uvbin.Binary, error)
 // chooseBackend picks the backend for a sync and says why. With auto, uv is
 // used when it can be had; only "uv is unavailable" falls back to pip: a
 // checksum mismatch or a uv that fails is an error, never a silent switch.
-func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, s *session, info *interp.Info) (Backend, string, error) {
+//
+// uvCache is uv's own cache: for installs, a folder inside the venv (so
+// that uv hard-links files instead of copying them); for resolution, one
+// under influx-py's cache (the venv may not exist yet).
+func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uvCache string, info *interp.Info) (Backend, string, error) {
 	pip := &fallback.Pip{Runner: e.Runner, Environ: e.Environ, Stderr: e.ChildStderr, PipWheel: pipWheel(info)}
 	switch name {
 	case BackendPip:
@@ -102,9 +105,7 @@ func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, s 
 		Runner:  e.Runner,
 		Environ: e.Environ,
 		Stderr:  e.ChildStderr,
-		// uv links files from its cache into the venv; a cache on the
-		// venv's own filesystem makes that a hard link, not a copy.
-		CacheDir: filepath.Join(s.loc.Venv, ".uv-cache"),
+		CacheDir: uvCache,
 	}
 	b.PipWheel = pipWheel(info)
 	return b, reason, nil

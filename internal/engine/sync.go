@@ -26,6 +26,10 @@ type SyncOptions struct {
 	Backend    string // auto (default), uv or pip
 	UV         string // an existing uv to use instead of the pinned one
 	UVMirror   string // base URL replacing uv's release host
+
+	// held is set when the caller already holds the venv lock (a sync
+	// inside add or remove).
+	held bool
 }
 
 // SyncResult reports what a sync found and did.
@@ -61,7 +65,7 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 		return e.upToDateResult(res, s), nil
 	}
 	e.logf("sync needed: %s", why)
-	if !opts.DryRun {
+	if !opts.DryRun && !opts.held {
 		unlock, err := e.lockVenv(ctx, s.loc.Venv)
 		if err != nil {
 			return nil, err
@@ -123,7 +127,9 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 		return res, nil
 	}
 
-	backend, reason, err := e.chooseBackend(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}, s, info)
+	// uv's cache lives inside the venv, on its filesystem, so that uv
+	// hard-links installed files from it instead of copying them.
+	backend, reason, err := e.chooseBackend(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}, filepath.Join(s.loc.Venv, ".uv-cache"), info)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/influx-py/influx-py/internal/engine"
+)
+
+// lockFlags are shared by the commands that rewrite the lock (add, remove,
+// lock): where to resolve from, and with which backend.
+type lockFlags struct {
+	whereFlags
+	uv           uvFlags
+	backend      string
+	indexURL     string
+	extraIndex   cli.StringSlice
+	findLinks    cli.StringSlice
+	offline      bool
+	allowBuild   bool
+	json         bool
+	noSync       bool
+	withSyncFlag bool
+}
+
+func (f *lockFlags) commandFlags() []cli.Flag {
+	flags := append(f.flags(),
+		&cli.StringFlag{Name: "index-url", Usage: "simple (PEP 503) index to resolve from (default: the one the lock records, else PyPI)", EnvVars: []string{"INFLUX_PY_INDEX_URL"}, Destination: &f.indexURL},
+		&cli.StringSliceFlag{Name: "extra-index-url", Usage: "further index `URL` (repeatable)", EnvVars: []string{"INFLUX_PY_EXTRA_INDEX_URL"}, Destination: &f.extraIndex},
+		&cli.StringSliceFlag{Name: "find-links", Usage: "also look for files in `DIR` (repeatable); recorded in the lock", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
+		offlineFlag(&f.offline, "resolve from --find-links alone, without any index"),
+		&cli.BoolFlag{Name: "allow-build", Usage: "allow source distributions when no wheel fits", EnvVars: []string{"INFLUX_PY_ALLOW_BUILD"}, Destination: &f.allowBuild},
+		&cli.StringFlag{Name: "backend", Value: "auto", Usage: "resolver and installer: auto (uv when it can be had, else pip), uv or pip", EnvVars: []string{"INFLUX_PY_BACKEND"}, Destination: &f.backend},
+		f.uv.pathFlag(),
+		f.uv.mirrorFlag(),
+		jsonFlag(&f.json),
+	)
+	if f.withSyncFlag {
+		flags = append(flags, &cli.BoolFlag{Name: "no-sync", Usage: "stop after writing the lock; do not sync the venv", EnvVars: []string{"INFLUX_PY_NO_SYNC"}, Destination: &f.noSync})
+	}
+	return flags
+}
+
+func (f *lockFlags) options() engine.LockOptions {
+	o := engine.LockOptions{
+		Where:      f.where(),
+		CacheDir:   f.cache(),
+		Backend:    f.backend,
+		UV:         f.uv.path,
+		UVMirror:   f.uv.mirror,
+		IndexURL:   f.indexURL,
+		Offline:    f.offline,
+		AllowBuild: f.allowBuild,
+	}
+	// nil means "as the lock records"; a given flag replaces the record.
+	if v := f.extraIndex.Value(); len(v) > 0 {
+		o.ExtraIndexURLs = v
+	}
+	if v := f.findLinks.Value(); len(v) > 0 {
+		o.FindLinks = v
+	}
+	return o
+}
+
+// withSync is options() with the sync that add and remove finish with,
+// unless --no-sync.
+func (f *lockFlags) withSync() engine.LockOptions {
+	o := f.options()
+	if !f.noSync {
+		s := f.syncOptions()
+		o.Sync = &s
+	}
+	return o
+}
+
+func (f *lockFlags) syncOptions() engine.SyncOptions {
+	return engine.SyncOptions{
+		Where:      f.where(),
+		CacheDir:   f.cache(),
+		FindLinks:  f.findLinks.Value(),
+		Offline:    f.offline,
+		AllowBuild: f.allowBuild,
+		Backend:    f.backend,
+		UV:         f.uv.path,
+		UVMirror:   f.uv.mirror,
+	}
+}

@@ -1,0 +1,131 @@
+package reqs
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestCollectPlugins: a plugin folder with shared requirements, two plugins
+// that conflict, two that merge, and folders that must be skipped.
+func TestCollectPlugins(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "requirements.txt", "# shared by all plugins\ntinyunits>=1\n--find-links ./wheels\n")
+	write(t, dir, "a/requirements.txt", "# a\nrequests==2.31.0\n")
+	write(t, dir, "a/plugin_a.py", "")
+	write(t, dir, "b/manifest.toml", "[plugin]\nname = \"bee\"\n\n[dependencies]\npython = [\"requests>=2.32\"]\n")
+	write(t, dir, "c/requirements.txt", "numpy>=1.20\n-r ../common.txt\n")
+	write(t, dir, "c/manifest.toml", "[dependencies]\npython = [\"pandas[excel]\"]\n")
+	write(t, dir, "common.txt", "tinyunits<3\n")
+	write(t, dir, "d/manifest.toml", "[dependencies]\npython = [\n  'NumPy<2',\n  'pandas[plot]>=2',\n]\n")
+	write(t, dir, "empty/notes.md", "")
+	// Never read: virtual environments, dot-folders, caches.
+	write(t, dir, ".venv/requirements.txt", "broken[\n")
+	write(t, dir, ".git/manifest.toml", "broken")
+	write(t, dir, "venv/pyvenv.cfg", "home = /usr/bin\n")
+	write(t, dir, "venv/requirements.txt", "broken[\n")
+	write(t, dir, "__pycache__/requirements.txt", "broken[\n")
+
+	c, err := CollectPlugins(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range c.Lines {
+		got = append(got, fmt.Sprintf("%s: %s [%s]", l.Source, l.Req, l.Plugin))
+	}
+	want := []string{
+		"requirements.txt:2: tinyunits>=1 []",
+		"plugin a (requirements.txt:2): requests==2.31.0 [a]",
+		"plugin b (manifest.toml:5): requests>=2.32 [b]",
+		"plugin c (requirements.txt:1): numpy>=1.20 [c]",
+		"plugin c (../common.txt:1): tinyunits<3 [c]",
+		"plugin c (manifest.toml:2): pandas[excel] [c]",
+		"plugin d (manifest.toml:3): NumPy<2 [d]",
+		"plugin d (manifest.toml:4): pandas[plot]>=2 [d]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if s := fmt.Sprint(c.Plugins); s != "[a b c d]" {
+		t.Errorf("plugins %s", s)
+	}
+	if s := strings.Join(c.Files, " "); s != "requirements.txt a/requirements.txt b/manifest.toml c/requirements.txt common.txt c/manifest.toml d/manifest.toml" {
+		t.Errorf("files %s", s)
+	}
+	if len(c.Options) != 1 || c.Options[0].String() != "--find-links ./wheels" || c.Options[0].Source != "requirements.txt:3" {
+		t.Errorf("options %+v", c.Options)
+	}
+
+	merged, conflicts := Merge(c.Lines)
+	got = nil
+	for _, m := range merged {
+		got = append(got, fmt.Sprintf("%s (%d)", m.Req, len(m.Sources)))
+	}
+	want = []string{"numpy<2,>=1.20 (2)", "pandas[excel,plot]>=2 (2)", "tinyunits<3,>=1 (2)"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("merged:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(conflicts) != 1 {
+		t.Fatalf("conflicts: %v", conflicts)
+	}
+	const msg = "conflicting requirements for requests: plugin a (requirements.txt:2) wants requests==2.31.0; plugin b (manifest.toml:5) wants requests>=2.32"
+	if conflicts[0].Error() != msg {
+		t.Errorf("conflict:\n%s\nwant:\n%s", conflicts[0].Error(), msg)
+	}
+}
+
+// TestCollectSinglePlugin reads the example plugin folder, which is one
+// plugin with its manifest at the top.
+func TestCollectSinglePlugin(t *testing.T) {
+	c, err := CollectPlugins("../../examples/plugins")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range c.Lines {
+		got = append(got, l.Source+": "+l.Req.String())
+	}
+	want := []string{
+		"plugin anomaly_alert (requirements.txt:3): influx-stats>=0.3",
+		"plugin anomaly_alert (requirements.txt:4): alertfmt~=1.1",
+		"plugin anomaly_alert (manifest.toml:12): influx-stats>=0.3",
+		"plugin anomaly_alert (manifest.toml:12): alertfmt~=1.1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	merged, conflicts := Merge(c.Lines)
+	if len(conflicts) != 0 || len(merged) != 2 || merged[0].Req.String() != "alertfmt~=1.1" || merged[1].Req.String() != "influx-stats>=0.3" {
+		t.Errorf("merged %v, conflicts %v", merged, conflicts)
+	}
+}
+
+func TestCollectErrors(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"plugin a (requirements.txt": {"a/requirements.txt": "ok\nbad[\n"},
+		"b/manifest.toml:1":          {"b/manifest.toml": "[dependencies\n"},
+		"manifest.toml:2":            {"manifest.toml": "[dependencies]\npython = 'x'\n"},
+	} {
+		dir := t.TempDir()
+		for f, content := range files {
+			write(t, dir, f, content)
+		}
+		_, err := CollectPlugins(dir)
+		if err == nil {
+			t.Errorf("%v: no error", files)
+			continue
+		}
+		want := strings.TrimPrefix(name, "plugin a (")
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if _, err := CollectPlugins(t.TempDir() + "/missing"); err == nil {
+		t.Error("missing folder accepted")
+	}
+	c, err := CollectPlugins(t.TempDir())
+	if err != nil || len(c.Lines) != 0 {
+		t.Errorf("empty folder: %+v %v", c, err)
+	}
+}

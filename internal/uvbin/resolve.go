@@ -1,0 +1,317 @@
+package uvbin
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/influx-py/influx-py/internal/fsutil"
+	"github.com/influx-py/influx-py/internal/pep508"
+)
+
+// ResolveRequest is what to resolve and where to look. The pip fallback
+// declares the same type; the engine fills whichever it uses.
+type ResolveRequest struct {
+	Requirements []string // PEP 508 requirements, one each
+	// Constraints are name==version pins the resolver must keep when it
+	// includes those packages (the current lock's, for minimal churn); they
+	// add no package. Written to constraints.txt beside requirements.in.
+	Constraints    []string
+	Python         string // the target interpreter (absolute path)
+	PythonVersion  string // "3.11": the version the resolution is for
+	IndexURL       string
+	ExtraIndexURLs []string
+	FindLinks      []string
+	NoIndex        bool // find-links only, offline; the index URLs are then not passed
+	AllowSdist     bool // without it only wheels are considered
+	Dir            string
+}
+
+// ResolvedPin is one distribution of a resolution: the pip fallback's Pin
+// (same fields, so one converts to the other), under another name because
+// Pin here is a pinned uv release.
+type ResolvedPin struct {
+	Name    string // PEP 503 normalized
+	Version string // empty for a direct reference ("name @ url")
+	// URL is empty for index and find-links pins: uv's output does not say
+	// which file it chose. It is the reference of a "name @ url" pin.
+	URL string
+	// SHA256 is empty: uv lists the hashes of every file of the version
+	// (Hashes) without saying which one this platform would install.
+	SHA256    string
+	Hashes    []string // every sha256 uv listed, lowercase hex, in its order
+	Requested bool     // a direct requirement rather than a dependency
+	Marker    string   // the pin's environment marker, if uv wrote one
+}
+
+// Resolve turns direct requirements into the complete set of pins with `uv
+// pip compile`, for the target interpreter and Python version, with a hash
+// for every file. It writes requirements.in and requirements.txt into
+// req.Dir (a temporary folder when it is empty). A resolver failure is an
+// error holding uv's own message.
+func (b *Backend) Resolve(ctx context.Context, req ResolveRequest) ([]ResolvedPin, error) {
+	if req.Python == "" {
+		return nil, errors.New("resolve with uv: no target interpreter")
+	}
+	direct, err := checkRequirements(req.Requirements)
+	if err != nil {
+		return nil, fmt.Errorf("resolve with uv: %w", err)
+	}
+	if len(direct) == 0 {
+		return nil, nil
+	}
+	python, err := filepath.Abs(req.Python)
+	if err != nil {
+		return nil, fmt.Errorf("resolve with uv: %w", err)
+	}
+	req.Python = python
+	dir := req.Dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "influx-py-resolve-"); err != nil {
+			return nil, fmt.Errorf("resolve with uv: %w", err)
+		}
+		defer os.RemoveAll(dir)
+	}
+	in := filepath.Join(dir, "requirements.in")
+	out := filepath.Join(dir, "requirements.txt")
+	if err := fsutil.WriteFile(in, []byte(strings.Join(req.Requirements, "\n")+"\n"), 0o644); err != nil {
+		return nil, fmt.Errorf("resolve with uv: write requirements: %w", err)
+	}
+	if len(req.Constraints) > 0 {
+		if err := fsutil.WriteFile(constraintsFile(in), []byte(strings.Join(req.Constraints, "\n")+"\n"), 0o644); err != nil {
+			return nil, fmt.Errorf("resolve with uv: write constraints: %w", err)
+		}
+	}
+	// uv takes the pins of an existing output file as preferences; a file
+	// left from an earlier run must neither steer this one nor pass for its
+	// result.
+	if err := os.Remove(out); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("resolve with uv: %w", err)
+	}
+	if _, err := b.run(ctx, CompileArgs(req, in, out)); err != nil {
+		return nil, fmt.Errorf("resolve with uv: %w", err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		return nil, fmt.Errorf("resolve with uv: read result: %w", err)
+	}
+	pins, err := ParseCompiled(data)
+	if err != nil {
+		return nil, fmt.Errorf("resolve with uv: %s: %w", out, err)
+	}
+	for i := range pins {
+		pins[i].Requested = direct[pins[i].Name]
+	}
+	return pins, nil
+}
+
+// checkRequirements parses each requirement, so that a malformed one is
+// reported by influx-py with its position rather than by uv, and so that
+// nothing but requirements reaches the file uv reads (a line such as
+// "--index-url ..." would be an option there). It returns the normalized
+// names, which is how Resolve tells direct requirements from dependencies.
+func checkRequirements(reqs []string) (map[string]bool, error) {
+	names := make(map[string]bool, len(reqs))
+	for _, r := range reqs {
+		if strings.ContainsAny(r, "\r\n") {
+			return nil, fmt.Errorf("requirement %q: more than one line", r)
+		}
+		parsed, err := pep508.ParseRequirement(r)
+		if err != nil {
+			return nil, fmt.Errorf("requirement %q: %w", r, err)
+		}
+		names[pep508.NormalizeName(parsed.Name)] = true
+	}
+	return names, nil
+}
+
+// CompileArgs is the argv of the `uv pip compile` that resolves the
+// requirements file in into out.
+//
+//   - --python is the target interpreter and --python-version the version
+//     the lock is for, so markers and Requires-Python are judged for it.
+//   - --generate-hashes: every file of every pin gets its sha256.
+//   - --no-header and --no-annotate keep the output to pins and hashes.
+//   - --only-binary :all: unless sdists are allowed: building one would run
+//     its code, and a lock of wheels installs without a compiler.
+//   - --no-index with --offline for find-links only: nothing is fetched,
+//     and the index URLs, which uv would ignore, are left out.
+//
+// uv reads no configuration file (Env sets UV_NO_CONFIG).
+func CompileArgs(req ResolveRequest, in, out string) []string {
+	args := []string{"pip", "compile", in, "--python", req.Python}
+	if req.PythonVersion != "" {
+		args = append(args, "--python-version", req.PythonVersion)
+	}
+	args = append(args, "--generate-hashes", "--no-header", "--no-annotate", "--quiet", "--output-file", out)
+	if !req.AllowSdist {
+		args = append(args, "--only-binary", ":all:")
+	}
+	if req.NoIndex {
+		args = append(args, "--no-index", "--offline")
+	} else {
+		if req.IndexURL != "" {
+			args = append(args, "--index-url", req.IndexURL)
+		}
+		for _, u := range req.ExtraIndexURLs {
+			args = append(args, "--extra-index-url", u)
+		}
+	}
+	for _, d := range req.FindLinks {
+		args = append(args, "--find-links", d)
+	}
+	if len(req.Constraints) > 0 {
+		args = append(args, "--constraint", constraintsFile(in))
+	}
+	return args
+}
+
+var hashRE = regexp.MustCompile(`^sha256:([0-9a-fA-F]{64})$`)
+
+// ParseCompiled reads the requirements file `uv pip compile
+// --generate-hashes` writes: one "name==version" (or "name @ url") per
+// logical line, optionally with "; marker", followed by --hash options,
+// lines continued with a backslash, comments after "#". Option lines that
+// only repeat where packages came from (--index-url, --find-links, ...)
+// are skipped; an editable requirement is an error, since it is not a file
+// that can be locked.
+func ParseCompiled(data []byte) ([]ResolvedPin, error) {
+	var pins []ResolvedPin
+	seen := map[string]bool{}
+	for _, line := range logicalLines(data) {
+		if line.text == "" {
+			continue
+		}
+		if strings.HasPrefix(line.text, "-") {
+			opt, _, _ := strings.Cut(line.text, " ")
+			opt, _, _ = strings.Cut(opt, "=")
+			switch opt {
+			case "-e", "--editable":
+				return nil, fmt.Errorf("line %d: editable requirement %q cannot be locked", line.num, line.text)
+			case "-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-links",
+				"--only-binary", "--no-binary", "--trusted-host", "--pre", "--prefer-binary":
+				continue
+			}
+			return nil, fmt.Errorf("line %d: unexpected option %q", line.num, line.text)
+		}
+		pin, err := parsePinLine(line.text)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line.num, err)
+		}
+		if seen[pin.Name] {
+			return nil, fmt.Errorf("line %d: %s pinned twice", line.num, pin.Name)
+		}
+		seen[pin.Name] = true
+		pins = append(pins, pin)
+	}
+	sort.Slice(pins, func(i, j int) bool { return pins[i].Name < pins[j].Name })
+	return pins, nil
+}
+
+type logicalLine struct {
+	num  int // the number of its first physical line
+	text string
+}
+
+// logicalLines joins backslash continuations, drops comments (a "#" at the
+// start or after white space; one inside a URL fragment is kept) and trims.
+func logicalLines(data []byte) []logicalLine {
+	var out []logicalLine
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	var cur strings.Builder
+	start, num := 0, 0
+	for sc.Scan() {
+		num++
+		l := strings.TrimSuffix(sc.Text(), "\r")
+		if cur.Len() == 0 {
+			start = num
+		}
+		l = stripComment(l)
+		if strings.HasSuffix(l, `\`) {
+			cur.WriteString(strings.TrimSuffix(l, `\`))
+			cur.WriteByte(' ')
+			continue
+		}
+		cur.WriteString(l)
+		out = append(out, logicalLine{start, strings.Join(strings.Fields(cur.String()), " ")})
+		cur.Reset()
+	}
+	if cur.Len() > 0 {
+		out = append(out, logicalLine{start, strings.Join(strings.Fields(cur.String()), " ")})
+	}
+	return out
+}
+
+func stripComment(l string) string {
+	for i := 0; i < len(l); i++ {
+		if l[i] == '#' && (i == 0 || l[i-1] == ' ' || l[i-1] == '\t') {
+			return strings.TrimRight(l[:i], " \t")
+		}
+	}
+	return strings.TrimRight(l, " \t")
+}
+
+// parsePinLine reads one logical line: the requirement, then options.
+func parsePinLine(text string) (ResolvedPin, error) {
+	spec := text
+	var opts []string
+	if i := strings.Index(text, " --"); i >= 0 {
+		spec, opts = text[:i], strings.Fields(text[i:])
+	}
+	r, err := pep508.ParseRequirement(spec)
+	if err != nil {
+		return ResolvedPin{}, fmt.Errorf("parse pin %q: %w", spec, err)
+	}
+	pin := ResolvedPin{Name: pep508.NormalizeName(r.Name), URL: r.URL}
+	if r.Marker != nil {
+		pin.Marker = r.Marker.String()
+	}
+	if r.URL == "" {
+		clauses := r.Specifier.Clauses()
+		if len(clauses) != 1 || (clauses[0].Operator() != "==" && clauses[0].Operator() != "===") ||
+			strings.Contains(clauses[0].Version(), "*") {
+			return ResolvedPin{}, fmt.Errorf("%q is not pinned to one version", spec)
+		}
+		pin.Version = clauses[0].Version()
+		if pin.Version == "" {
+			return ResolvedPin{}, fmt.Errorf("%q has an empty version", spec)
+		}
+	}
+	for i := 0; i < len(opts); i++ {
+		opt, val, hasVal := strings.Cut(opts[i], "=")
+		if opt != "--hash" {
+			return ResolvedPin{}, fmt.Errorf("%s: unexpected option %q", pin.Name, opts[i])
+		}
+		if !hasVal {
+			if i+1 >= len(opts) {
+				return ResolvedPin{}, fmt.Errorf("%s: --hash without a value", pin.Name)
+			}
+			i++
+			val = opts[i]
+		}
+		m := hashRE.FindStringSubmatch(val)
+		if m == nil {
+			if algo, _, ok := strings.Cut(val, ":"); ok && algo != "sha256" && algo != "" {
+				continue // another algorithm; the lock uses sha256
+			}
+			return ResolvedPin{}, fmt.Errorf("%s: malformed hash %q", pin.Name, val)
+		}
+		pin.Hashes = append(pin.Hashes, strings.ToLower(m[1]))
+	}
+	return pin, nil
+}
+
+// constraintsFile is where Resolve writes req.Constraints: beside the
+// requirements file in.
+func constraintsFile(in string) string {
+	return filepath.Join(filepath.Dir(in), "constraints.txt")
+}
