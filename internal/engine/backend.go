@@ -101,10 +101,10 @@ func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uv
 		reason += " (--uv " + bin.Path + ")"
 	}
 	b := &uvbin.Backend{
-		UV:      bin,
-		Runner:  e.Runner,
-		Environ: e.Environ,
-		Stderr:  e.ChildStderr,
+		UV:       bin,
+		Runner:   e.Runner,
+		Environ:  e.Environ,
+		Stderr:   e.ChildStderr,
 		CacheDir: uvCache,
 	}
 	b.PipWheel = pipWheel(info)
