@@ -330,7 +330,8 @@ func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.Truncate(p, fi.Size()/2))
 }
 
-// cpdir SRC DST: copy a directory tree (regular files only).
+// cpdir SRC DST: copy a directory tree: regular files, without hidden
+// folders (.venv, .cache) and __pycache__.
 func cmdCpdir(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: cpdir SRC DST")
@@ -342,10 +343,15 @@ func cmdCpdir(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		rel, _ := filepath.Rel(src, p)
 		if fi.IsDir() {
-			if fi.Name() == ".venv" || fi.Name() == "__pycache__" {
+			// Venvs, caches and bytecode are not part of a plugin dir's
+			// content.
+			if p != src && (strings.HasPrefix(fi.Name(), ".") || fi.Name() == "__pycache__") {
 				return filepath.SkipDir
 			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil
 		}
 		in, err := os.Open(p)
 		if err != nil {
