@@ -88,6 +88,13 @@ func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 			"mkwheels": cmdMkwheels,
 			"mkwheel":  cmdMkwheel,
 			"mklock":   cmdMklock,
+			"mklockfrom": func(ts *testscript.TestScript, neg bool, args []string) {
+				// mklockfrom LOCK LIST: mklock with the files named in LIST.
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: mklockfrom LOCK LIST")
+				}
+				cmdMklock(ts, false, append([]string{args[0]}, strings.Fields(ts.ReadFile(args[1]))...))
+			},
 			"corrupt":  cmdCorrupt,
 			"cpdir":    cmdCpdir,
 			"truncate": cmdTruncate,

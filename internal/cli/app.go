@@ -88,6 +88,7 @@ Examples:
 	app.Commands = []*cli.Command{
 		syncCommand(g, stdio, version),
 		checkCommand(g, stdio, version),
+		statusCommand(g, stdio, version),
 		addCommand(g, stdio, version),
 		removeCommand(g, stdio, version),
 		lockCommand(g, stdio, version),

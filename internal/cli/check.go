@@ -11,7 +11,8 @@ import (
 
 type checkFlags struct {
 	whereFlags
-	json bool
+	json    bool
+	against string
 }
 
 func checkCommand(g *global, stdio IO, version string) *cli.Command {
@@ -26,17 +27,25 @@ missing or unhealthy. Nothing is downloaded or installed.
 
 Exit status: 0 when the venv matches, 1 when it differs, 2 on an error.
 
+With --against, compares this node's venv with another node's instead
+(the output of 'influx-py status --json' there): exit 1 when they differ.
+
 Examples:
    influx-py check
-   influx-py check --plugin-dir /var/lib/influxdb3/plugins --json`,
+   influx-py check --plugin-dir /var/lib/influxdb3/plugins --json
+   influx-py check --against node1.json`,
 		Flags: append(f.flags(),
 			jsonFlag(&f.json),
+			&cli.StringFlag{Name: "against", Usage: "compare with another node's 'influx-py status --json' saved in `FILE`", Destination: &f.against},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageError{fmt.Errorf("check takes no arguments, got %q", c.Args().Slice())}
 			}
 			e := newEngine(g, stdio, version, f.verbose)
+			if f.against != "" {
+				return checkAgainst(c, e, stdio, f)
+			}
 			res, err := e.Check(c.Context, engine.CheckOptions{Where: f.where(), CacheDir: f.cache()})
 			if err != nil {
 				return err
@@ -83,4 +92,32 @@ func printCheck(w io.Writer, r *engine.CheckResult) {
 	} else {
 		fmt.Fprintf(w, "drift: %s does not match %s\n", r.Venv, r.Lock)
 	}
+}
+
+func checkAgainst(c *cli.Context, e *engine.Engine, stdio IO, f *checkFlags) error {
+	there, err := engine.ReadStatus(f.against)
+	if err != nil {
+		return err
+	}
+	here, err := e.Status(c.Context, engine.StatusOptions{Where: f.where(), CacheDir: f.cache()})
+	if err != nil {
+		return err
+	}
+	diffs := engine.CompareStatus(here, there)
+	if f.json {
+		if err := writeJSON(stdio.Stdout, map[string]any{"same": len(diffs) == 0, "differences": append([]engine.Difference{}, diffs...)}); err != nil {
+			return err
+		}
+	} else {
+		for _, d := range diffs {
+			fmt.Fprintf(stdio.Stdout, "differs: %s: here %s, there %s\n", d.What, d.Here, d.There)
+		}
+		if len(diffs) == 0 {
+			fmt.Fprintf(stdio.Stdout, "same: fingerprint %s\n", here.Fingerprint)
+		}
+	}
+	if len(diffs) > 0 {
+		return exitCode(ExitDrift)
+	}
+	return nil
 }

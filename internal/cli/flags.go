@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/influx-py/influx-py/internal/engine"
@@ -40,6 +42,10 @@ func verboseFlag(dest *bool) cli.Flag {
 
 func offlineFlag(dest *bool, usage string) cli.Flag {
 	return &cli.BoolFlag{Name: "offline", Usage: usage, EnvVars: []string{"INFLUX_PY_OFFLINE"}, Destination: dest}
+}
+
+func lockTimeoutFlag(dest *time.Duration) cli.Flag {
+	return &cli.DurationFlag{Name: "lock-timeout", Usage: "give up after `DURATION` waiting for another influx-py on the same venv (0: wait)", EnvVars: []string{"INFLUX_PY_LOCK_TIMEOUT"}, Destination: dest}
 }
 
 func jsonFlag(dest *bool) cli.Flag {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/influx-py/influx-py/internal/engine"
@@ -20,6 +22,7 @@ type lockFlags struct {
 	json         bool
 	noSync       bool
 	withSyncFlag bool
+	lockTimeout  time.Duration
 }
 
 func (f *lockFlags) commandFlags() []cli.Flag {
@@ -33,6 +36,7 @@ func (f *lockFlags) commandFlags() []cli.Flag {
 		f.uv.pathFlag(),
 		f.uv.mirrorFlag(),
 		jsonFlag(&f.json),
+		lockTimeoutFlag(&f.lockTimeout),
 	)
 	if f.withSyncFlag {
 		flags = append(flags, &cli.BoolFlag{Name: "no-sync", Usage: "stop after writing the lock; do not sync the venv", EnvVars: []string{"INFLUX_PY_NO_SYNC"}, Destination: &f.noSync})
@@ -42,14 +46,15 @@ func (f *lockFlags) commandFlags() []cli.Flag {
 
 func (f *lockFlags) options() engine.LockOptions {
 	o := engine.LockOptions{
-		Where:      f.where(),
-		CacheDir:   f.cache(),
-		Backend:    f.backend,
-		UV:         f.uv.path,
-		UVMirror:   f.uv.mirror,
-		IndexURL:   f.indexURL,
-		Offline:    f.offline,
-		AllowBuild: f.allowBuild,
+		Where:       f.where(),
+		CacheDir:    f.cache(),
+		Backend:     f.backend,
+		UV:          f.uv.path,
+		UVMirror:    f.uv.mirror,
+		IndexURL:    f.indexURL,
+		Offline:     f.offline,
+		AllowBuild:  f.allowBuild,
+		LockTimeout: f.lockTimeout,
 	}
 	// nil means "as the lock records"; a given flag replaces the record.
 	if v := f.extraIndex.Value(); len(v) > 0 {
@@ -74,13 +79,14 @@ func (f *lockFlags) withSync() engine.LockOptions {
 
 func (f *lockFlags) syncOptions() engine.SyncOptions {
 	return engine.SyncOptions{
-		Where:      f.where(),
-		CacheDir:   f.cache(),
-		FindLinks:  f.findLinks.Value(),
-		Offline:    f.offline,
-		AllowBuild: f.allowBuild,
-		Backend:    f.backend,
-		UV:         f.uv.path,
-		UVMirror:   f.uv.mirror,
+		Where:       f.where(),
+		CacheDir:    f.cache(),
+		FindLinks:   f.findLinks.Value(),
+		Offline:     f.offline,
+		AllowBuild:  f.allowBuild,
+		Backend:     f.backend,
+		UV:          f.uv.path,
+		UVMirror:    f.uv.mirror,
+		LockTimeout: f.lockTimeout,
 	}
 }

@@ -61,10 +61,13 @@ func hints(err error) []string {
 		badPyver *engine.VenvPythonError
 		uvSum    *uvbin.ChecksumError
 		uvGone   *uvbin.UnavailableError
+		waited   *engine.LockTimeoutError
 	)
 	switch {
 	case errors.As(err, &usage):
 		return []string{"run 'influx-py --help' or 'influx-py COMMAND --help' for usage"}
+	case errors.As(err, &waited):
+		return []string{"another influx-py is still working on this venv; wait longer with --lock-timeout, or see to the process named above"}
 	case errors.As(err, &uvSum):
 		return []string{"the uv archive or binary is not the one influx-py pins; nothing was installed or run",
 			"check --uv-mirror, or remove the cache entry and fetch again"}

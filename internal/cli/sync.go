@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -12,13 +13,14 @@ import (
 
 type syncFlags struct {
 	whereFlags
-	findLinks  cli.StringSlice
-	offline    bool
-	dryRun     bool
-	allowBuild bool
-	json       bool
-	uv         uvFlags
-	backend    string
+	findLinks   cli.StringSlice
+	offline     bool
+	dryRun      bool
+	allowBuild  bool
+	json        bool
+	uv          uvFlags
+	backend     string
+	lockTimeout time.Duration
 }
 
 func syncCommand(g *global, stdio IO, version string) *cli.Command {
@@ -52,6 +54,7 @@ Examples:
 			&cli.StringFlag{Name: "backend", Value: "auto", Usage: "installer: auto (uv when it can be had, else pip), uv or pip", EnvVars: []string{"INFLUX_PY_BACKEND"}, Destination: &f.backend},
 			f.uv.pathFlag(),
 			f.uv.mirrorFlag(),
+			lockTimeoutFlag(&f.lockTimeout),
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -59,15 +62,16 @@ Examples:
 			}
 			e := newEngine(g, stdio, version, f.verbose)
 			res, err := e.Sync(c.Context, engine.SyncOptions{
-				Where:      f.where(),
-				CacheDir:   f.cache(),
-				FindLinks:  f.findLinks.Value(),
-				Offline:    f.offline,
-				DryRun:     f.dryRun,
-				AllowBuild: f.allowBuild,
-				Backend:    f.backend,
-				UV:         f.uv.path,
-				UVMirror:   f.uv.mirror,
+				Where:       f.where(),
+				CacheDir:    f.cache(),
+				FindLinks:   f.findLinks.Value(),
+				Offline:     f.offline,
+				DryRun:      f.dryRun,
+				AllowBuild:  f.allowBuild,
+				Backend:     f.backend,
+				UV:          f.uv.path,
+				UVMirror:    f.uv.mirror,
+				LockTimeout: f.lockTimeout,
 			})
 			if err != nil {
 				return err

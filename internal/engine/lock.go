@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/influx-py/influx-py/internal/fallback"
 	"github.com/influx-py/influx-py/internal/fsutil"
@@ -38,6 +39,8 @@ type LockOptions struct {
 	// default every pin that still satisfies the requirements is kept.
 	Upgrade         bool
 	UpgradePackages []string
+	// LockTimeout bounds the wait for another influx-py on the same venv.
+	LockTimeout time.Duration
 	// Sync, when set, syncs the venv to the new lock before the lock
 	// replaces the old one: a sync that fails leaves the old lock in place.
 	Sync *SyncOptions
@@ -107,7 +110,7 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := e.lockVenv(ctx, loc.Venv)
+	unlock, err := e.lockVenv(ctx, loc.Venv, opts.LockTimeout, "lock")
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rogpeppe/go-internal/lockedfile"
-
 	"github.com/influx-py/influx-py/internal/artifact"
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/venv"
@@ -26,6 +24,10 @@ type SyncOptions struct {
 	Backend    string // auto (default), uv or pip
 	UV         string // an existing uv to use instead of the pinned one
 	UVMirror   string // base URL replacing uv's release host
+
+	// LockTimeout bounds the wait for another influx-py working on the
+	// same venv; zero waits as long as it takes.
+	LockTimeout time.Duration
 
 	// held is set when the caller already holds the venv lock (a sync
 	// inside add or remove).
@@ -66,7 +68,7 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 	}
 	e.logf("sync needed: %s", why)
 	if !opts.DryRun && !opts.held {
-		unlock, err := e.lockVenv(ctx, s.loc.Venv)
+		unlock, err := e.lockVenv(ctx, s.loc.Venv, opts.LockTimeout, "sync")
 		if err != nil {
 			return nil, err
 		}
@@ -175,47 +177,6 @@ func (e *Engine) upToDateResult(res *SyncResult, s *session) *SyncResult {
 	res.Packages = len(s.stamp.Installed)
 	e.logf("up to date: the stamp matches the lock, the interpreter and site-packages")
 	return res
-}
-
-// lockVenv serializes commands that change one venv. The lock file lives
-// beside the venv so that it survives the venv being rebuilt.
-func (e *Engine) lockVenv(ctx context.Context, venvDir string) (func(), error) {
-	path := venvDir + ".lock"
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("lock venv: %w", err)
-	}
-	type result struct {
-		unlock func()
-		err    error
-	}
-	done := make(chan result, 1)
-	go func() {
-		u, err := lockedfile.MutexAt(path).Lock()
-		done <- result{u, err}
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, fmt.Errorf("lock venv %s: %w", venvDir, r.err)
-		}
-		return r.unlock, nil
-	case <-time.After(500 * time.Millisecond):
-		e.warnf("waiting for another influx-py working on %s (lock %s)", venvDir, path)
-	}
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return nil, fmt.Errorf("lock venv %s: %w", venvDir, r.err)
-		}
-		return r.unlock, nil
-	case <-ctx.Done():
-		go func() {
-			if r := <-done; r.unlock != nil {
-				r.unlock()
-			}
-		}()
-		return nil, fmt.Errorf("lock venv %s: %w", venvDir, ctx.Err())
-	}
 }
 
 // fetch gets every file the plan installs, verified, keyed by sha256.

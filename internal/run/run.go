@@ -84,6 +84,7 @@ func (r *Runner) Run(ctx context.Context, c Cmd) ([]byte, error) {
 		cmd.Env = []string{}
 	}
 	cmd.Dir = c.Dir
+	dieWithParent(cmd)
 	cmd.WaitDelay = r.WaitDelay
 	if cmd.WaitDelay == 0 {
 		cmd.WaitDelay = 5 * time.Second

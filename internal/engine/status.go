@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/influx-py/influx-py/internal/pep508"
+	"github.com/influx-py/influx-py/internal/venv"
+)
+
+// StatusOptions are status's inputs.
+type StatusOptions struct {
+	Where    Where
+	CacheDir string
+}
+
+// Status is a node's venv as status reports it. Paths differ between
+// machines; Fingerprint, the installed set and the versions do not, so two
+// nodes synced to the same lock with the same Python can be compared.
+type Status struct {
+	Venv          string           `json:"venv"`
+	Lock          string           `json:"lock"`
+	Healthy       bool             `json:"healthy"`
+	Problems      []string         `json:"problems"`
+	Python        string           `json:"python"`
+	PythonVersion string           `json:"python_version"`
+	Backend       string           `json:"backend"`
+	BackendReason string           `json:"backend_reason,omitempty"`
+	UVVersion     string           `json:"uv_version,omitempty"`
+	LockDigest    string           `json:"lock_digest"`
+	InSync        bool             `json:"in_sync"`
+	Fingerprint   string           `json:"fingerprint"`
+	Installed     []venv.StampDist `json:"installed"`
+}
+
+// Status describes the venv without changing it and without starting any
+// process: everything comes from pyvenv.cfg, site-packages and the stamp.
+func (e *Engine) Status(ctx context.Context, opts StatusOptions) (*Status, error) {
+	s, err := e.open(opts.Where, true)
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{
+		Venv:       s.loc.Venv,
+		Lock:       s.loc.Lock,
+		Python:     s.loc.Python,
+		LockDigest: s.digest,
+		Problems:   []string{},
+		Installed:  []venv.StampDist{},
+	}
+	h := s.state.Health
+	st.Healthy = h.OK() && h.Exists && !h.Empty
+	switch {
+	case !h.Exists || h.Empty:
+		st.Problems = append(st.Problems, "the venv does not exist")
+	case h.NotVenv:
+		st.Problems = append(st.Problems, "not a venv: it holds files but no pyvenv.cfg")
+	default:
+		st.Problems = append(st.Problems, h.Problems...)
+	}
+	if s.installing {
+		st.Healthy = false
+		st.Problems = append(st.Problems, "an earlier sync was interrupted")
+	}
+	st.PythonVersion = s.state.Version
+	if s.stamp != nil {
+		st.Backend, st.BackendReason = s.stamp.Backend, s.stamp.BackendReason
+	}
+	if ok, _ := s.upToDate(); ok {
+		st.InSync = true
+	}
+	if bin, err := e.UVManager(UVOptions{CacheDir: opts.CacheDir, Offline: true}).Cached(ctx); err == nil {
+		st.UVVersion = bin.Version
+	}
+	for _, h := range s.haves(s.state.Dists) {
+		st.Installed = append(st.Installed, venv.StampDist{Name: h.Name, Version: h.Version, SHA256: h.SHA256})
+	}
+	st.Fingerprint = venv.Fingerprint(st.Installed)
+	return st, nil
+}
+
+// Difference is one way two nodes' venvs differ.
+type Difference struct {
+	What  string `json:"what"`
+	Here  string `json:"here"`
+	There string `json:"there"`
+}
+
+// CompareStatus lists how this node's status differs from another's (check
+// --against): the Python version, the lock, and each distribution's version
+// and the file it was installed from.
+func CompareStatus(here, there *Status) []Difference {
+	var out []Difference
+	if here.PythonVersion != there.PythonVersion {
+		out = append(out, Difference{"python", here.PythonVersion, there.PythonVersion})
+	}
+	if here.LockDigest != there.LockDigest {
+		out = append(out, Difference{"lock", here.LockDigest, there.LockDigest})
+	}
+	index := func(ds []venv.StampDist) map[string]venv.StampDist {
+		m := map[string]venv.StampDist{}
+		for _, d := range ds {
+			m[pep508.NormalizeName(d.Name)] = d
+		}
+		return m
+	}
+	a, b := index(here.Installed), index(there.Installed)
+	names := map[string]bool{}
+	for n := range a {
+		names[n] = true
+	}
+	for n := range b {
+		names[n] = true
+	}
+	sorted := make([]string, 0, len(names))
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	desc := func(d venv.StampDist, ok bool) string {
+		if !ok {
+			return "absent"
+		}
+		if d.SHA256 == "" {
+			return d.Version + " (unverified)"
+		}
+		return d.Version + " (sha256 " + d.SHA256[:min(12, len(d.SHA256))] + ")"
+	}
+	for _, n := range sorted {
+		x, okx := a[n]
+		y, oky := b[n]
+		if okx && oky && x.Version == y.Version && x.SHA256 == y.SHA256 {
+			continue
+		}
+		out = append(out, Difference{n, desc(x, okx), desc(y, oky)})
+	}
+	if len(out) == 0 && here.Fingerprint != there.Fingerprint {
+		out = append(out, Difference{"fingerprint", here.Fingerprint, there.Fingerprint})
+	}
+	return out
+}
+
+// ReadStatus reads another node's `status --json` output.
+func ReadStatus(path string) (*Status, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read status: %w", err)
+	}
+	var st Status
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("read status %s: %w", path, err)
+	}
+	if st.Fingerprint == "" {
+		return nil, fmt.Errorf("read status %s: no fingerprint: not the output of 'influx-py status --json'", path)
+	}
+	return &st, nil
+}
