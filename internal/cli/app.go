@@ -89,6 +89,7 @@ Examples:
 		syncCommand(g, stdio, version),
 		checkCommand(g, stdio, version),
 		statusCommand(g, stdio, version),
+		doctorCommand(g, stdio, version),
 		addCommand(g, stdio, version),
 		removeCommand(g, stdio, version),
 		lockCommand(g, stdio, version),

@@ -104,8 +104,11 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 		res.Create = true
 	case venvRebuild:
 		res.Rebuild = why
-		e.warnf("rebuilding venv %s: %s", s.loc.Venv, why)
+		e.warnf("rebuilding venv %s: %s; reinstalling %s from the lock", s.loc.Venv, why, wantNames(wants))
 	default:
+		if s.state.Version != info.FullVersion {
+			e.logf("Python %s -> %s is a patch upgrade: the venv is kept", s.state.Version, info.FullVersion)
+		}
 		have = s.haves(s.state.Dists)
 	}
 	plan := MakePlan(wants, have, keepNames)
@@ -372,4 +375,16 @@ func describe(p *Plan) string {
 		parts = append(parts, "extra "+h.Name+" "+h.Version)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// wantNames lists the distributions a rebuild puts back, for its warning.
+func wantNames(wants []Want) string {
+	if len(wants) == 0 {
+		return "nothing"
+	}
+	names := make([]string, len(wants))
+	for i, w := range wants {
+		names[i] = w.Name + " " + w.Version
+	}
+	return strings.Join(names, ", ")
 }
