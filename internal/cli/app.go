@@ -94,6 +94,8 @@ Examples:
 		removeCommand(g, stdio, version),
 		lockCommand(g, stdio, version),
 		uvCommand(g, stdio, version),
+		envCommand(g, stdio, version),
+		runCommand(g, stdio, version),
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = app.OnUsageError

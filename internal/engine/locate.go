@@ -58,24 +58,11 @@ func (e *NoInterpreterError) Error() string {
 // Locate resolves the plugin dir, venv, lock and interpreter. The plugin dir
 // must exist; the others are checked by the steps that use them.
 func Locate(w Where, sys System) (*Locations, error) {
-	loc := &Locations{}
-	dir := w.PluginDir
-	if dir == "" {
-		wd, err := sys.Getwd()
-		if err != nil {
-			return nil, fmt.Errorf("find plugin directory: %w", err)
-		}
-		dir = wd
-	}
-	abs, err := filepath.Abs(dir)
+	abs, err := findPluginDir(w, sys)
 	if err != nil {
-		return nil, fmt.Errorf("find plugin directory %s: %w", dir, err)
+		return nil, err
 	}
-	fi, err := sys.Stat(abs)
-	if err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("plugin dir %s: %w", dir, ErrNoPluginDir)
-	}
-	loc.PluginDir = abs
+	loc := &Locations{PluginDir: abs}
 	loc.Venv = absOr(w.Venv, filepath.Join(abs, ".venv"))
 	loc.Lock = absOr(w.Lock, filepath.Join(abs, "pylock.toml"))
 
@@ -85,6 +72,26 @@ func Locate(w Where, sys System) (*Locations, error) {
 	}
 	loc.Python, loc.PythonFrom = py, from
 	return loc, nil
+}
+
+// findPluginDir is the plugin dir, absolute; it must exist.
+func findPluginDir(w Where, sys System) (string, error) {
+	dir := w.PluginDir
+	if dir == "" {
+		wd, err := sys.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("find plugin directory: %w", err)
+		}
+		dir = wd
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("find plugin directory %s: %w", dir, err)
+	}
+	if fi, err := sys.Stat(abs); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("plugin dir %s: %w", dir, ErrNoPluginDir)
+	}
+	return abs, nil
 }
 
 func absOr(p, def string) string {
