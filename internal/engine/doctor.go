@@ -9,6 +9,7 @@ import (
 
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/lockfile"
+	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/uvbin"
 	"github.com/influx-py/influx-py/internal/venv"
 )
@@ -114,6 +115,12 @@ func (e *Engine) Doctor(ctx context.Context, opts DoctorOptions) []Finding {
 				verdict = fmt.Sprintf("made by Python %s, the interpreter is %s: sync rebuilds it from the lock", st.Version, info.FullVersion)
 			}
 			add("version policy", same, "run 'influx-py sync' to rebuild the venv", "%s", verdict)
+		}
+		// The one thing only running it shows: the venv's interpreter starts.
+		if _, err := e.Runner.Run(ctx, run.Cmd{Path: l.Python(), Args: []string{"-I", "-c", "import sys"}, Env: run.Env(e.Environ, run.PythonEnv())}); err != nil {
+			add("venv interpreter starts", false, "run 'influx-py sync' to rebuild the venv", "%v", err)
+		} else {
+			add("venv interpreter starts", true, "", "%s", l.Python())
 		}
 		hasPip := false
 		for _, d := range st.Dists {

@@ -176,6 +176,9 @@ func (s *session) verdict(info *interp.Info) (venvAction, string, error) {
 		why = "its interpreter is missing"
 	case s.state.PyVersion.Major != major || s.state.PyVersion.Minor != minor:
 		why = fmt.Sprintf("it was made by Python %s and the interpreter is Python %s", s.state.Version, info.FullVersion)
+	case s.state.Config.Implementation() != "" && !strings.EqualFold(s.state.Config.Implementation(), info.Implementation):
+		// uv and virtualenv record the implementation; CPython's venv does not.
+		why = fmt.Sprintf("it was made by %s and the interpreter is %s", s.state.Config.Implementation(), info.Implementation)
 	case !h.SitePackagesExists:
 		why = "its site-packages is missing"
 	default:

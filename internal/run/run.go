@@ -85,6 +85,10 @@ func (r *Runner) Run(ctx context.Context, c Cmd) ([]byte, error) {
 	}
 	cmd.Dir = c.Dir
 	dieWithParent(cmd)
+	// On cancellation (Ctrl-C, SIGTERM) the child is asked to stop first,
+	// so that pip can finish writing a file and roll back what it
+	// uninstalled; WaitDelay then bounds how long it may take.
+	cmd.Cancel = func() error { return interrupt(cmd.Process) }
 	cmd.WaitDelay = r.WaitDelay
 	if cmd.WaitDelay == 0 {
 		cmd.WaitDelay = 5 * time.Second

@@ -1,9 +1,13 @@
 package run
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
+
+// interrupt asks a child to stop, as Ctrl-C would.
+func interrupt(p *os.Process) error { return p.Signal(os.Interrupt) }
 
 // dieWithParent makes the kernel kill the child when influx-py dies, even
 // by SIGKILL: a pip left running after its parent was killed would go on
