@@ -73,6 +73,9 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 			return nil, err
 		}
 		defer unlock()
+		if err := e.recoverRebuild(s.loc.Venv); err != nil {
+			return nil, fmt.Errorf("recover an interrupted rebuild: %w", err)
+		}
 		// Another process may have synced while this one waited.
 		if s, err = e.open(opts.Where, false); err != nil {
 			return nil, err
