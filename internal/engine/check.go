@@ -47,6 +47,9 @@ func (e *Engine) Check(ctx context.Context, opts CheckOptions) (*CheckResult, er
 		return nil, err
 	}
 	action, why, err := s.verdict(info)
+	if err == nil && action == venvKeep {
+		action, why, err = e.startsOrRebuild(ctx, s)
+	}
 	var have []Have
 	switch {
 	case err != nil:

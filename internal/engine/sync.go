@@ -10,6 +10,7 @@ import (
 
 	"github.com/influx-py/influx-py/internal/artifact"
 	"github.com/influx-py/influx-py/internal/interp"
+	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/venv"
 )
 
@@ -101,6 +102,13 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 	}
 	res.Packages = len(wants)
 
+	if action == venvKeep && !opts.DryRun && !MakePlan(wants, s.haves(s.state.Dists), keepNames).Empty() {
+		// There is work to do in this venv: first make sure its
+		// interpreter still starts.
+		if action, why, err = e.startsOrRebuild(ctx, s); err != nil {
+			return nil, err
+		}
+	}
 	var have []Have
 	switch action {
 	case venvCreate:
@@ -390,4 +398,32 @@ func wantNames(wants []Want) string {
 		names[i] = w.Name + " " + w.Version
 	}
 	return strings.Join(names, ", ")
+}
+
+// startsOrRebuild runs the venv's interpreter once: a venv whose files are
+// all there can still have an interpreter that no longer starts (its
+// shared library went with an upgrade). Such a venv is rebuilt when
+// influx-py made it, and refused otherwise. Only syncs with packages to
+// change get here (and check's slow path): the no-op path, a stamp refresh
+// and a dry run start nothing.
+func (e *Engine) startsOrRebuild(ctx context.Context, s *session) (venvAction, string, error) {
+	_, err := e.Runner.Run(ctx, run.Cmd{Path: s.layout.Python(), Args: []string{"-I", "-c", "pass"}, Env: run.Env(e.Environ, run.PythonEnv())})
+	if err == nil {
+		return venvKeep, "", nil
+	}
+	if ctx.Err() != nil {
+		return 0, "", ctx.Err()
+	}
+	why := fmt.Sprintf("its interpreter does not start (%v)", firstLine(err.Error()))
+	if !s.ours() {
+		return 0, "", &NotVenvError{Path: s.loc.Venv, Reason: why + ", and influx-py did not make it"}
+	}
+	return venvRebuild, why, nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
