@@ -33,6 +33,7 @@ func TestMain(m *testing.M) {
 // testdata/script create venvs with real interpreters and install with
 // real pip, from wheels the scripts build and locks they write.
 func TestScript(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, scriptParams(t, map[string]string{"INFLUX_PY_BACKEND": "pip"}))
 }
 
@@ -44,6 +45,7 @@ func TestScriptUV(t *testing.T) {
 	if uv == "" {
 		t.Skip("INFLUX_PY_TEST_UV is not set: no real uv to run the scripts through")
 	}
+	t.Parallel()
 	testscript.Run(t, scriptParams(t, map[string]string{"INFLUX_PY_BACKEND": "uv", "INFLUX_PY_UV": uv}))
 }
 
