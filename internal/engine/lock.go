@@ -20,6 +20,7 @@ import (
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/pep508"
+	"github.com/influx-py/influx-py/internal/resolve"
 	"github.com/influx-py/influx-py/internal/uvbin"
 )
 
@@ -167,7 +168,7 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 		indexURL = "https://pypi.org/simple/"
 	}
 
-	var pins []Pin
+	var pins []resolve.Pin
 	backendName := "none"
 	if len(reqs) > 0 {
 		r, name, err := e.chooseResolver(ctx, opts, loc, info)
@@ -180,7 +181,7 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 			return nil, err
 		}
 		defer os.RemoveAll(tmp)
-		req := ResolveRequest{
+		req := resolve.Request{
 			Requirements:   reqs,
 			Constraints:    keepPins(old, reqs, opts),
 			Python:         loc.Python,
@@ -319,29 +320,7 @@ func (e *Engine) pingIndex(ctx context.Context, u string) error {
 	return nil
 }
 
-// ResolveRequest is what the engine asks a backend to resolve.
-type ResolveRequest struct {
-	Requirements   []string
-	Constraints    []string // name==version pins to keep when they still fit
-	Python         string
-	PythonVersion  string
-	IndexURL       string
-	ExtraIndexURLs []string
-	FindLinks      []string
-	NoIndex        bool
-	AllowSdist     bool
-	Dir            string
-}
-
-// Pin is one distribution of a resolution.
-type Pin struct {
-	Name, Version string
-	URL, SHA256   string
-	Hashes        []string
-	Marker        string
-}
-
-type resolveFunc func(context.Context, ResolveRequest) ([]Pin, error)
+type resolveFunc func(context.Context, resolve.Request) ([]resolve.Pin, error)
 
 // chooseResolver picks the backend that resolves, as for a sync.
 func (e *Engine) chooseResolver(ctx context.Context, opts LockOptions, loc *Locations, info *interp.Info) (resolveFunc, string, error) {
@@ -352,31 +331,9 @@ func (e *Engine) chooseResolver(ctx context.Context, opts LockOptions, loc *Loca
 	e.logf("resolving with %s (%s)", b.Name(), reason)
 	switch b := b.(type) {
 	case *fallback.Pip:
-		return func(ctx context.Context, r ResolveRequest) ([]Pin, error) {
-			pins, err := b.Resolve(ctx, fallback.ResolveRequest{
-				Requirements: r.Requirements, Constraints: r.Constraints, Python: r.Python, PythonVersion: r.PythonVersion,
-				IndexURL: r.IndexURL, ExtraIndexURLs: r.ExtraIndexURLs, FindLinks: r.FindLinks,
-				NoIndex: r.NoIndex, AllowSdist: r.AllowSdist, Dir: r.Dir,
-			})
-			out := make([]Pin, len(pins))
-			for i, p := range pins {
-				out[i] = Pin{Name: p.Name, Version: p.Version, URL: p.URL, SHA256: p.SHA256, Hashes: p.Hashes, Marker: p.Marker}
-			}
-			return out, err
-		}, b.Name(), nil
+		return b.Resolve, b.Name(), nil
 	case *uvbin.Backend:
-		return func(ctx context.Context, r ResolveRequest) ([]Pin, error) {
-			pins, err := b.Resolve(ctx, uvbin.ResolveRequest{
-				Requirements: r.Requirements, Constraints: r.Constraints, Python: r.Python, PythonVersion: r.PythonVersion,
-				IndexURL: r.IndexURL, ExtraIndexURLs: r.ExtraIndexURLs, FindLinks: r.FindLinks,
-				NoIndex: r.NoIndex, AllowSdist: r.AllowSdist, Dir: r.Dir,
-			})
-			out := make([]Pin, len(pins))
-			for i, p := range pins {
-				out[i] = Pin{Name: p.Name, Version: p.Version, URL: p.URL, SHA256: p.SHA256, Hashes: p.Hashes, Marker: p.Marker}
-			}
-			return out, err
-		}, b.Name(), nil
+		return b.Resolve, b.Name(), nil
 	}
 	return nil, "", fmt.Errorf("backend %s cannot resolve", b.Name())
 }
@@ -407,7 +364,7 @@ func keepPins(old *lockfile.Lock, reqs []string, opts LockOptions) []string {
 // lockPackage turns a pin into a lock entry with every file of that version
 // the index and the find-links folders hold, each with its sha256 (and size
 // when known). A file inside the lock's folder is recorded by relative path.
-func (e *Engine) lockPackage(ctx context.Context, c *index.Client, pin Pin, lockDir string) (*lockfile.Package, error) {
+func (e *Engine) lockPackage(ctx context.Context, c *index.Client, pin resolve.Pin, lockDir string) (*lockfile.Package, error) {
 	files, err := c.Files(ctx, pin.Name)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s %s: %w", pin.Name, pin.Version, err)

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,42 +17,17 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/pep508"
+	"github.com/influx-py/influx-py/internal/resolve"
 )
 
-// ResolveRequest is what to resolve and where to look. The uv backend
-// declares the same type; the engine fills whichever it uses.
-type ResolveRequest struct {
-	Requirements []string // PEP 508 requirements, one each
-	// Constraints are name==version pins the resolver must keep when it
-	// includes those packages (the current lock's, for minimal churn); they
-	// add no package. Written to constraints.txt beside requirements.in.
-	Constraints    []string
-	Python         string // the target interpreter (absolute path): pip runs under it
-	PythonVersion  string // "3.11"; checked against the interpreter when set
-	IndexURL       string
-	ExtraIndexURLs []string
-	FindLinks      []string
-	NoIndex        bool // find-links only; the index URLs are then not passed
-	AllowSdist     bool // without it only wheels are considered
-	Dir            string
-}
-
-// Pin is one distribution of a resolution.
-type Pin struct {
-	Name    string // PEP 503 normalized
-	Version string
-	// URL is the file pip chose. A file:// URL (a find-links directory) is
-	// given as a local path.
-	URL string
-	// SHA256 is the file's digest (lowercase hex): from the index, or pip
-	// computed it, or, for a local file pip gave none for, Resolve did.
-	SHA256    string
-	Hashes    []string // every sha256 known for the pin; here just SHA256
-	Requested bool     // a direct requirement rather than a dependency
-	Marker    string   // always empty: pip resolves for one environment
-}
+// ResolveRequest and Pin are the shared resolution terms (see
+// internal/resolve). pip's pins carry the file it chose (URL, SHA256);
+// Marker is always empty: pip resolves for one environment.
+type (
+	ResolveRequest = resolve.Request
+	Pin            = resolve.Pin
+)
 
 // ResolvePipMin is the first pip whose install has --report.
 const ResolvePipMin = "22.2"
@@ -82,34 +56,16 @@ func (p *Pip) Resolve(ctx context.Context, req ResolveRequest) ([]Pin, error) {
 	if req.Python == "" {
 		return nil, errors.New("resolve with pip: no target interpreter")
 	}
-	direct, err := checkRequirements(req.Requirements)
+	inputs, err := resolve.Prepare(req, "report.json")
 	if err != nil {
 		return nil, fmt.Errorf("resolve with pip: %w", err)
 	}
-	if len(direct) == 0 {
+	if inputs == nil {
 		return nil, nil
 	}
-	dir := req.Dir
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "influx-py-resolve-"); err != nil {
-			return nil, fmt.Errorf("resolve with pip: %w", err)
-		}
-		defer os.RemoveAll(dir)
-	}
-	in := filepath.Join(dir, "requirements.in")
-	report := filepath.Join(dir, "report.json")
-	if err := fsutil.WriteFile(in, []byte(strings.Join(req.Requirements, "\n")+"\n"), 0o644); err != nil {
-		return nil, fmt.Errorf("resolve with pip: write requirements: %w", err)
-	}
-	if len(req.Constraints) > 0 {
-		if err := fsutil.WriteFile(constraintsFile(in), []byte(strings.Join(req.Constraints, "\n")+"\n"), 0o644); err != nil {
-			return nil, fmt.Errorf("resolve with pip: write constraints: %w", err)
-		}
-	}
-	// A report left from an earlier run must not pass for this one's.
-	if err := os.Remove(report); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("resolve with pip: %w", err)
-	}
+	defer inputs.Close()
+	in := inputs.Requirements
+	report := filepath.Join(inputs.Dir, "report.json")
 	if p.PipWheel != "" {
 		if _, err := os.Stat(p.PipWheel); err != nil {
 			return nil, fmt.Errorf("resolve with pip: pip wheel: %w", err)
@@ -147,26 +103,6 @@ func (p *Pip) Resolve(ctx context.Context, req ResolveRequest) ([]Pin, error) {
 		}
 	}
 	return rep.Pins, nil
-}
-
-// checkRequirements parses each requirement, so that a malformed one is
-// reported by influx-py with its position rather than by pip, and so that
-// nothing but requirements reaches the file pip reads (a line such as
-// "--index-url ..." would be an option there). It returns the normalized
-// names.
-func checkRequirements(reqs []string) (map[string]bool, error) {
-	names := make(map[string]bool, len(reqs))
-	for _, r := range reqs {
-		if strings.ContainsAny(r, "\r\n") {
-			return nil, fmt.Errorf("requirement %q: more than one line", r)
-		}
-		parsed, err := pep508.ParseRequirement(r)
-		if err != nil {
-			return nil, fmt.Errorf("requirement %q: %w", r, err)
-		}
-		names[pep508.NormalizeName(parsed.Name)] = true
-	}
-	return names, nil
 }
 
 // pipPrefix is the argv that starts pip under an interpreter, with the
@@ -208,7 +144,7 @@ func ResolveArgs(wheel string, req ResolveRequest, in, report string) []string {
 		args = append(args, "--find-links", d)
 	}
 	if len(req.Constraints) > 0 {
-		args = append(args, "-c", constraintsFile(in))
+		args = append(args, "-c", resolve.ConstraintsFile(in))
 	}
 	return append(args, "-r", in)
 }
@@ -421,10 +357,4 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// constraintsFile is where Resolve writes req.Constraints: beside the
-// requirements file in.
-func constraintsFile(in string) string {
-	return filepath.Join(filepath.Dir(in), "constraints.txt")
 }

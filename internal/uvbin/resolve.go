@@ -6,51 +6,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 
-	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/pep508"
+	"github.com/influx-py/influx-py/internal/resolve"
 )
 
-// ResolveRequest is what to resolve and where to look. The pip fallback
-// declares the same type; the engine fills whichever it uses.
-type ResolveRequest struct {
-	Requirements []string // PEP 508 requirements, one each
-	// Constraints are name==version pins the resolver must keep when it
-	// includes those packages (the current lock's, for minimal churn); they
-	// add no package. Written to constraints.txt beside requirements.in.
-	Constraints    []string
-	Python         string // the target interpreter (absolute path)
-	PythonVersion  string // "3.11": the version the resolution is for
-	IndexURL       string
-	ExtraIndexURLs []string
-	FindLinks      []string
-	NoIndex        bool // find-links only, offline; the index URLs are then not passed
-	AllowSdist     bool // without it only wheels are considered
-	Dir            string
-}
-
-// ResolvedPin is one distribution of a resolution: the pip fallback's Pin
-// (same fields, so one converts to the other), under another name because
-// Pin here is a pinned uv release.
-type ResolvedPin struct {
-	Name    string // PEP 503 normalized
-	Version string // empty for a direct reference ("name @ url")
-	// URL is empty for index and find-links pins: uv's output does not say
-	// which file it chose. It is the reference of a "name @ url" pin.
-	URL string
-	// SHA256 is empty: uv lists the hashes of every file of the version
-	// (Hashes) without saying which one this platform would install.
-	SHA256    string
-	Hashes    []string // every sha256 uv listed, lowercase hex, in its order
-	Requested bool     // a direct requirement rather than a dependency
-	Marker    string   // the pin's environment marker, if uv wrote one
-}
+// ResolveRequest and ResolvedPin are the shared resolution terms (see
+// internal/resolve); the pin keeps another name here because Pin is a pinned
+// uv release. uv's pins carry no URL or SHA256 (its output does not say which
+// file this platform would install) but every hash of the version in Hashes.
+type (
+	ResolveRequest = resolve.Request
+	ResolvedPin    = resolve.Pin
+)
 
 // Resolve turns direct requirements into the complete set of pins with `uv
 // pip compile`, for the target interpreter and Python version, with a hash
@@ -61,41 +34,24 @@ func (b *Backend) Resolve(ctx context.Context, req ResolveRequest) ([]ResolvedPi
 	if req.Python == "" {
 		return nil, errors.New("resolve with uv: no target interpreter")
 	}
-	direct, err := checkRequirements(req.Requirements)
-	if err != nil {
-		return nil, fmt.Errorf("resolve with uv: %w", err)
-	}
-	if len(direct) == 0 {
-		return nil, nil
-	}
 	python, err := filepath.Abs(req.Python)
 	if err != nil {
 		return nil, fmt.Errorf("resolve with uv: %w", err)
 	}
 	req.Python = python
-	dir := req.Dir
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "influx-py-resolve-"); err != nil {
-			return nil, fmt.Errorf("resolve with uv: %w", err)
-		}
-		defer os.RemoveAll(dir)
-	}
-	in := filepath.Join(dir, "requirements.in")
-	out := filepath.Join(dir, "requirements.txt")
-	if err := fsutil.WriteFile(in, []byte(strings.Join(req.Requirements, "\n")+"\n"), 0o644); err != nil {
-		return nil, fmt.Errorf("resolve with uv: write requirements: %w", err)
-	}
-	if len(req.Constraints) > 0 {
-		if err := fsutil.WriteFile(constraintsFile(in), []byte(strings.Join(req.Constraints, "\n")+"\n"), 0o644); err != nil {
-			return nil, fmt.Errorf("resolve with uv: write constraints: %w", err)
-		}
-	}
-	// uv takes the pins of an existing output file as preferences; a file
-	// left from an earlier run must neither steer this one nor pass for its
-	// result.
-	if err := os.Remove(out); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	// uv takes the pins of an existing output file as preferences: Prepare
+	// removes one left from an earlier run.
+	inputs, err := resolve.Prepare(req, "requirements.txt")
+	if err != nil {
 		return nil, fmt.Errorf("resolve with uv: %w", err)
 	}
+	if inputs == nil {
+		return nil, nil
+	}
+	defer inputs.Close()
+	direct := inputs.Direct
+	in := inputs.Requirements
+	out := filepath.Join(inputs.Dir, "requirements.txt")
 	if _, err := b.run(ctx, CompileArgs(req, in, out)); err != nil {
 		return nil, fmt.Errorf("resolve with uv: %w", err)
 	}
@@ -111,26 +67,6 @@ func (b *Backend) Resolve(ctx context.Context, req ResolveRequest) ([]ResolvedPi
 		pins[i].Requested = direct[pins[i].Name]
 	}
 	return pins, nil
-}
-
-// checkRequirements parses each requirement, so that a malformed one is
-// reported by influx-py with its position rather than by uv, and so that
-// nothing but requirements reaches the file uv reads (a line such as
-// "--index-url ..." would be an option there). It returns the normalized
-// names, which is how Resolve tells direct requirements from dependencies.
-func checkRequirements(reqs []string) (map[string]bool, error) {
-	names := make(map[string]bool, len(reqs))
-	for _, r := range reqs {
-		if strings.ContainsAny(r, "\r\n") {
-			return nil, fmt.Errorf("requirement %q: more than one line", r)
-		}
-		parsed, err := pep508.ParseRequirement(r)
-		if err != nil {
-			return nil, fmt.Errorf("requirement %q: %w", r, err)
-		}
-		names[pep508.NormalizeName(parsed.Name)] = true
-	}
-	return names, nil
 }
 
 // CompileArgs is the argv of the `uv pip compile` that resolves the
@@ -169,7 +105,7 @@ func CompileArgs(req ResolveRequest, in, out string) []string {
 		args = append(args, "--find-links", d)
 	}
 	if len(req.Constraints) > 0 {
-		args = append(args, "--constraint", constraintsFile(in))
+		args = append(args, "--constraint", resolve.ConstraintsFile(in))
 	}
 	return args
 }
@@ -308,10 +244,4 @@ func parsePinLine(text string) (ResolvedPin, error) {
 		pin.Hashes = append(pin.Hashes, strings.ToLower(m[1]))
 	}
 	return pin, nil
-}
-
-// constraintsFile is where Resolve writes req.Constraints: beside the
-// requirements file in.
-func constraintsFile(in string) string {
-	return filepath.Join(filepath.Dir(in), "constraints.txt")
 }

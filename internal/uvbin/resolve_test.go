@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/influx-py/influx-py/internal/resolve"
 	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
@@ -191,15 +192,15 @@ func TestCheckRequirements(t *testing.T) {
 		{reqs: []string{"a b"}, err: "requirement"},
 	}
 	for _, tt := range tests {
-		got, err := checkRequirements(tt.reqs)
+		got, err := resolve.CheckRequirements(tt.reqs)
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("checkRequirements(%q) error = %v, want %q", tt.reqs, err, tt.err)
+				t.Errorf("resolve.CheckRequirements(%q) error = %v, want %q", tt.reqs, err, tt.err)
 			}
 			continue
 		}
 		if err != nil {
-			t.Errorf("checkRequirements(%q): %v", tt.reqs, err)
+			t.Errorf("resolve.CheckRequirements(%q): %v", tt.reqs, err)
 			continue
 		}
 		names := []string{}
@@ -208,7 +209,7 @@ func TestCheckRequirements(t *testing.T) {
 		}
 		sort.Strings(names)
 		if !reflect.DeepEqual(names, tt.want) {
-			t.Errorf("checkRequirements(%q) = %q, want %q", tt.reqs, names, tt.want)
+			t.Errorf("resolve.CheckRequirements(%q) = %q, want %q", tt.reqs, names, tt.want)
 		}
 	}
 }

@@ -1,0 +1,131 @@
+// Package resolve holds what the two resolving backends (pip in
+// internal/fallback, uv in internal/uvbin) share: the request, the pins a
+// resolution gives, and the input files both write before running their
+// resolver. The backends stay independent of each other; the engine speaks
+// to both in these terms.
+package resolve
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/influx-py/influx-py/internal/fsutil"
+	"github.com/influx-py/influx-py/internal/pep508"
+)
+
+// Request is what to resolve and where to look.
+type Request struct {
+	Requirements []string // PEP 508 requirements, one each
+	// Constraints are name==version pins the resolver must keep when it
+	// includes those packages (the current lock's, for minimal churn); they
+	// add no package. Written to constraints.txt beside requirements.in.
+	Constraints    []string
+	Python         string // the target interpreter (absolute path)
+	PythonVersion  string // "3.11": the version the resolution is for
+	IndexURL       string
+	ExtraIndexURLs []string
+	FindLinks      []string
+	NoIndex        bool // find-links only; the index URLs are then not passed
+	AllowSdist     bool // without it only wheels are considered
+	Dir            string
+}
+
+// Pin is one distribution of a resolution.
+type Pin struct {
+	Name    string // PEP 503 normalized
+	Version string // empty for a direct reference ("name @ url")
+	// URL is the file the resolver chose, when it says (pip does; a
+	// file:// URL is given as a local path), or a direct reference.
+	URL string
+	// SHA256 is that file's digest (lowercase hex), when known.
+	SHA256    string
+	Hashes    []string // every sha256 the resolver listed for the pin
+	Requested bool     // a direct requirement rather than a dependency
+	Marker    string
+}
+
+// Inputs are the files a resolver reads, written by Prepare.
+type Inputs struct {
+	Dir          string          // the work folder
+	Requirements string          // requirements.in
+	Constraints  string          // constraints.txt, or "" without constraints
+	Direct       map[string]bool // normalized names of the direct requirements
+	cleanup      func()
+}
+
+// Close removes the work folder when Prepare made it.
+func (in *Inputs) Close() {
+	if in.cleanup != nil {
+		in.cleanup()
+	}
+}
+
+// Prepare checks every requirement (so that a line such as "--index-url x"
+// or "-r f" cannot slip into the file) and writes requirements.in and, with
+// constraints, constraints.txt into req.Dir, or into a new temporary folder.
+// Outputs named in stale (a report, a compiled file) are removed: one left
+// from an earlier run must neither steer this one nor pass for its result.
+// With no requirements it writes nothing and returns nil.
+func Prepare(req Request, stale ...string) (*Inputs, error) {
+	direct, err := CheckRequirements(req.Requirements)
+	if err != nil {
+		return nil, err
+	}
+	if len(direct) == 0 {
+		return nil, nil
+	}
+	in := &Inputs{Dir: req.Dir, Direct: direct}
+	if in.Dir == "" {
+		if in.Dir, err = os.MkdirTemp("", "influx-py-resolve-"); err != nil {
+			return nil, err
+		}
+		dir := in.Dir
+		in.cleanup = func() { os.RemoveAll(dir) }
+	}
+	in.Requirements = filepath.Join(in.Dir, "requirements.in")
+	if err := fsutil.WriteFile(in.Requirements, []byte(strings.Join(req.Requirements, "\n")+"\n"), 0o644); err != nil {
+		in.Close()
+		return nil, fmt.Errorf("write requirements: %w", err)
+	}
+	if len(req.Constraints) > 0 {
+		in.Constraints = filepath.Join(in.Dir, "constraints.txt")
+		if err := fsutil.WriteFile(in.Constraints, []byte(strings.Join(req.Constraints, "\n")+"\n"), 0o644); err != nil {
+			in.Close()
+			return nil, fmt.Errorf("write constraints: %w", err)
+		}
+	}
+	for _, name := range stale {
+		if err := os.Remove(filepath.Join(in.Dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			in.Close()
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// ConstraintsFile is where Prepare writes constraints, beside the
+// requirements file requirementsIn.
+func ConstraintsFile(requirementsIn string) string {
+	return filepath.Join(filepath.Dir(requirementsIn), "constraints.txt")
+}
+
+// CheckRequirements parses every requirement and returns the normalized
+// names of the direct ones.
+func CheckRequirements(reqs []string) (map[string]bool, error) {
+	names := make(map[string]bool, len(reqs))
+	for _, r := range reqs {
+		if strings.ContainsAny(r, "\r\n") {
+			return nil, fmt.Errorf("requirement %q: more than one line", r)
+		}
+		parsed, err := pep508.ParseRequirement(r)
+		if err != nil {
+			return nil, fmt.Errorf("requirement %q: %w", r, err)
+		}
+		names[pep508.NormalizeName(parsed.Name)] = true
+	}
+	return names, nil
+}
