@@ -127,22 +127,7 @@ func pipPrefix(wheel string) []string {
 func ResolveArgs(wheel string, req ResolveRequest, in, report string) []string {
 	args := pipPrefix(wheel)
 	args = append(args, "install", "--dry-run", "--ignore-installed", "--report", report, "--quiet")
-	if !req.AllowSdist {
-		args = append(args, "--only-binary", ":all:")
-	}
-	if req.NoIndex {
-		args = append(args, "--no-index")
-	} else {
-		if req.IndexURL != "" {
-			args = append(args, "--index-url", req.IndexURL)
-		}
-		for _, u := range req.ExtraIndexURLs {
-			args = append(args, "--extra-index-url", u)
-		}
-	}
-	for _, d := range req.FindLinks {
-		args = append(args, "--find-links", d)
-	}
+	args = append(args, resolve.SourceArgs(req, "--no-index")...)
 	if len(req.Constraints) > 0 {
 		args = append(args, "-c", resolve.ConstraintsFile(in))
 	}

@@ -129,3 +129,28 @@ func CheckRequirements(reqs []string) (map[string]bool, error) {
 	}
 	return names, nil
 }
+
+// SourceArgs are the flags, spelled alike by pip and uv, that say where a
+// resolver may look: wheels only unless sdists are allowed, the index URLs
+// (or noIndex, the backend's own spelling of "no index at all"), and the
+// find-links folders.
+func SourceArgs(req Request, noIndex ...string) []string {
+	var args []string
+	if !req.AllowSdist {
+		args = append(args, "--only-binary", ":all:")
+	}
+	if req.NoIndex {
+		args = append(args, noIndex...)
+	} else {
+		if req.IndexURL != "" {
+			args = append(args, "--index-url", req.IndexURL)
+		}
+		for _, u := range req.ExtraIndexURLs {
+			args = append(args, "--extra-index-url", u)
+		}
+	}
+	for _, d := range req.FindLinks {
+		args = append(args, "--find-links", d)
+	}
+	return args
+}

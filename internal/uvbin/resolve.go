@@ -88,22 +88,7 @@ func CompileArgs(req ResolveRequest, in, out string) []string {
 		args = append(args, "--python-version", req.PythonVersion)
 	}
 	args = append(args, "--generate-hashes", "--no-header", "--no-annotate", "--quiet", "--output-file", out)
-	if !req.AllowSdist {
-		args = append(args, "--only-binary", ":all:")
-	}
-	if req.NoIndex {
-		args = append(args, "--no-index", "--offline")
-	} else {
-		if req.IndexURL != "" {
-			args = append(args, "--index-url", req.IndexURL)
-		}
-		for _, u := range req.ExtraIndexURLs {
-			args = append(args, "--extra-index-url", u)
-		}
-	}
-	for _, d := range req.FindLinks {
-		args = append(args, "--find-links", d)
-	}
+	args = append(args, resolve.SourceArgs(req, "--no-index", "--offline")...)
 	if len(req.Constraints) > 0 {
 		args = append(args, "--constraint", resolve.ConstraintsFile(in))
 	}
