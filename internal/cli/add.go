@@ -38,8 +38,8 @@ Examples:
    influx-py add --from-plugins
    influx-py add --offline --find-links /srv/wheels 'influx-stats>=0.3'`,
 		Flags: append(f.commandFlags(),
-			&cli.StringSliceFlag{Name: "requirements", Aliases: []string{"r"}, Usage: "add the requirements in `FILE` (repeatable)", Destination: &f.requirementFiles},
-			&cli.BoolFlag{Name: "from-plugins", Usage: "add what the plugins in the plugin dir declare", Destination: &f.fromPlugins},
+			&cli.StringSliceFlag{Name: "requirements", Aliases: []string{"r"}, Usage: "add the requirements in `FILE` (repeatable)", EnvVars: []string{"INFLUX_PY_REQUIREMENTS"}, Destination: &f.requirementFiles},
+			&cli.BoolFlag{Name: "from-plugins", Usage: "add what the plugins in the plugin dir declare", EnvVars: []string{"INFLUX_PY_FROM_PLUGINS"}, Destination: &f.fromPlugins},
 		),
 		Action: func(c *cli.Context) error {
 			specs := c.Args().Slice()

@@ -36,7 +36,7 @@ Examples:
    influx-py check --against node1.json`,
 		Flags: append(f.flags(),
 			jsonFlag(&f.json),
-			&cli.StringFlag{Name: "against", Usage: "compare with another node's 'influx-py status --json' saved in `FILE`", Destination: &f.against},
+			&cli.StringFlag{Name: "against", Usage: "compare with another node's 'influx-py status --json' saved in `FILE`", EnvVars: []string{"INFLUX_PY_AGAINST"}, Destination: &f.against},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

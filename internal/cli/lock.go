@@ -37,9 +37,9 @@ Examples:
    influx-py lock --offline --find-links /srv/wheels
    influx-py lock --check`,
 		Flags: append(f.commandFlags(),
-			&cli.BoolFlag{Name: "upgrade", Aliases: []string{"U"}, Usage: "take the newest versions the requirements allow", Destination: &f.upgrade},
-			&cli.StringSliceFlag{Name: "upgrade-package", Aliases: []string{"P"}, Usage: "take the newest version of `NAME` only (repeatable)", Destination: &f.upgradePackages},
-			&cli.BoolFlag{Name: "check", Usage: "exit 1 when the lock is stale against its requirements; change nothing", Destination: &f.check},
+			&cli.BoolFlag{Name: "upgrade", Aliases: []string{"U"}, Usage: "take the newest versions the requirements allow", EnvVars: []string{"INFLUX_PY_UPGRADE"}, Destination: &f.upgrade},
+			&cli.StringSliceFlag{Name: "upgrade-package", Aliases: []string{"P"}, Usage: "take the newest version of `NAME` only (repeatable)", EnvVars: []string{"INFLUX_PY_UPGRADE_PACKAGE"}, Destination: &f.upgradePackages},
+			&cli.BoolFlag{Name: "check", Usage: "exit 1 when the lock is stale against its requirements; change nothing", EnvVars: []string{"INFLUX_PY_LOCK_CHECK"}, Destination: &f.check},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
