@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/influx-py/influx-py/internal/cli"
+	internalrun "github.com/influx-py/influx-py/internal/run"
 )
 
 // version is set at release time with -ldflags "-X main.version=...".
@@ -22,14 +23,19 @@ func main() {
 }
 
 // run is main without the exit, so that testscript can call it in-process.
-func run() int {
+func run() int { return runWith(nil) }
+
+// runWith is run with a hook around every child process start, which the
+// interruption tests set.
+func runWith(intercept func(int64, internalrun.Cmd, func() ([]byte, error)) ([]byte, error)) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app := cli.New(appVersion(), cli.IO{
-		Stdout:   os.Stdout,
-		Stderr:   os.Stderr,
-		Environ:  os.Environ(),
-		Terminal: term.IsTerminal(int(os.Stderr.Fd())),
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		Environ:   os.Environ(),
+		Terminal:  term.IsTerminal(int(os.Stderr.Fd())),
+		Intercept: intercept,
 	})
 	return cli.Report(os.Stderr, app.RunContext(ctx, os.Args))
 }

@@ -25,7 +25,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"influx-py": func() { os.Exit(run()) },
+		"influx-py":        func() { os.Exit(run()) },
+		"influx-py-faulty": func() { os.Exit(runFaulty()) },
 	})
 }
 
@@ -180,7 +181,6 @@ func cmdMklock(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: mklock LOCK WHEEL...")
 	}
 	lockPath := ts.MkAbs(args[0])
-	l := &lockfile.Lock{LockVersion: "1.0", CreatedBy: "influx-py-test"}
 	var files []string
 	for _, a := range args[1:] {
 		// Globs let a script lock a file whose exact name it cannot know.
@@ -195,31 +195,51 @@ func cmdMklock(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		files = append(files, a)
 	}
+	for i, f := range files {
+		if !strings.HasPrefix(f, "url=") {
+			files[i] = ts.MkAbs(f)
+		} else if u, file, ok := strings.Cut(f, "@"); ok {
+			files[i] = u + "@" + ts.MkAbs(file)
+		}
+	}
+	data, err := lockFor(lockPath, files)
+	ts.Check(err)
+	ts.Check(os.WriteFile(lockPath, data, 0o644))
+}
+
+// lockFor is a PEP 751 lock of the wheels at the absolute paths in files,
+// by path relative to the lock, as another tool would write it (no
+// [tool.influx-py]). An entry url=URL@FILE locks FILE by URL instead.
+func lockFor(lockPath string, files []string) ([]byte, error) {
+	l := &lockfile.Lock{LockVersion: "1.0", CreatedBy: "influx-py-test"}
 	for _, a := range files {
 		url := ""
 		if rest, ok := strings.CutPrefix(a, "url="); ok {
 			url, a, _ = strings.Cut(rest, "@")
 		}
-		file := ts.MkAbs(a)
-		data, err := os.ReadFile(file)
-		ts.Check(err)
-		wn, err := tags.ParseWheelFilename(filepath.Base(file))
-		ts.Check(err)
+		data, err := os.ReadFile(a)
+		if err != nil {
+			return nil, err
+		}
+		wn, err := tags.ParseWheelFilename(filepath.Base(a))
+		if err != nil {
+			return nil, err
+		}
 		sum := sha256.Sum256(data)
 		size := int64(len(data))
-		f := lockfile.File{Name: filepath.Base(file), Size: &size, Hashes: map[string]string{"sha256": hex.EncodeToString(sum[:])}}
+		f := lockfile.File{Name: filepath.Base(a), Size: &size, Hashes: map[string]string{"sha256": hex.EncodeToString(sum[:])}}
 		if url != "" {
 			f.URL = url
 		} else {
-			rel, err := filepath.Rel(filepath.Dir(lockPath), file)
-			ts.Check(err)
+			rel, err := filepath.Rel(filepath.Dir(lockPath), a)
+			if err != nil {
+				return nil, err
+			}
 			f.Path = filepath.ToSlash(rel)
 		}
 		l.Packages = append(l.Packages, lockfile.Package{Name: wn.Name, Version: wn.Version, Wheels: []lockfile.File{f}})
 	}
-	data, err := l.Marshal()
-	ts.Check(err)
-	ts.Check(os.WriteFile(lockPath, data, 0o644))
+	return l.Marshal()
 }
 
 // corrupt FILE: change one byte in the middle of FILE.

@@ -69,10 +69,12 @@ func normalize(name string) string { return strings.ToLower(sepRE.ReplaceAllStri
 // reqNameRE takes the project name at the start of a requirement.
 var reqNameRE = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)`)
 
-// lockText writes the PEP 751 lock for the wheels. It is written by hand,
+// lockText writes the PEP 751 lock for the wheels, recording reqs as the
+// direct requirements in [tool.influx-py] (as influx-py add would), so that
+// add, remove and lock keep what the example locks. It is written by hand,
 // not through a TOML library, so that the text is fixed by the inputs
 // alone: packages sorted by normalized name, keys in one order.
-func lockText(ws []built) (string, error) {
+func lockText(ws []built, reqs []string) (string, error) {
 	sorted := append([]built(nil), ws...)
 	sort.Slice(sorted, func(i, j int) bool { return normalize(sorted[i].spec.Name) < normalize(sorted[j].spec.Name) })
 	var b strings.Builder
@@ -114,7 +116,34 @@ func lockText(ws []built) (string, error) {
 		fmt.Fprintf(&b, "wheels = [{ name = %s, path = %s, size = %d, hashes = { sha256 = %s } }]\n",
 			q(w.filename), q("wheels/"+w.filename), len(w.data), q(hex.EncodeToString(sum[:])))
 	}
+	if len(reqs) > 0 {
+		quoted := make([]string, len(reqs))
+		for i, r := range reqs {
+			quoted[i] = q(r)
+		}
+		fmt.Fprintf(&b, "\n[tool.influx-py]\nfind-links = [\"wheels\"]\nrequirements = [%s]\n", strings.Join(quoted, ", "))
+	}
 	return b.String(), nil
+}
+
+// directRequirements reads plugins/requirements.txt as influx-py records
+// requirements: one line each, sorted by normalized name.
+func directRequirements(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(pluginDir, "requirements.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, strings.ReplaceAll(l, " ", ""))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return normalize(reqNameRE.FindStringSubmatch(out[i])[1]) < normalize(reqNameRE.FindStringSubmatch(out[j])[1])
+	})
+	return out
 }
 
 // q quotes a TOML basic string. Only plain printable ASCII occurs in these
@@ -132,7 +161,7 @@ func q(s string) string {
 // committed ones, and the lock's sizes and hashes, to match byte for byte.
 func TestWheelsUpToDate(t *testing.T) {
 	ws := buildAll(t)
-	lock, err := lockText(ws)
+	lock, err := lockText(ws, directRequirements(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +226,7 @@ func TestLockText(t *testing.T) {
 		{wheelbuild.Spec{Name: "B.Pkg", Version: "2.0", RequiresDist: []string{"a_pkg>=1", "C (>=1)"}}, "b_pkg-2.0-py3-none-any.whl", []byte("b")},
 		{wheelbuild.Spec{Name: "a_pkg", Version: "1.0", RequiresPython: ">=3.9"}, "a_pkg-1.0-py3-none-any.whl", []byte("a")},
 	}
-	got, err := lockText(ws)
+	got, err := lockText(ws, []string{"b-pkg>=2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,15 +246,19 @@ name = "b-pkg"
 version = "2.0"
 dependencies = [{ name = "a-pkg" }, { name = "c" }]
 wheels = [{ name = "b_pkg-2.0-py3-none-any.whl", path = "wheels/b_pkg-2.0-py3-none-any.whl", size = 1, hashes = { sha256 = "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d" } }]
+
+[tool.influx-py]
+find-links = ["wheels"]
+requirements = ["b-pkg>=2"]
 `
 	if got != want {
 		t.Errorf("lockText:\n%s\nwant:\n%s", got, want)
 	}
-	if _, err := lockText(append(ws, ws[0])); err == nil {
+	if _, err := lockText(append(ws, ws[0]), nil); err == nil {
 		t.Error("two versions of one project: no error")
 	}
 	marked := []built{{wheelbuild.Spec{Name: "x", Version: "1", RequiresDist: []string{`y ; python_version < "3"`}}, "x-1-py3-none-any.whl", nil}}
-	if _, err := lockText(marked); err == nil {
+	if _, err := lockText(marked, nil); err == nil {
 		t.Error("requirement with a marker: no error")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,7 +21,7 @@ import (
 
 // Where a Result's file came from.
 const (
-	SourcePath      = "path"       // the lock's path
+	SourcePath      = "path"       // the lock's path, or a file: URL
 	SourceFindLinks = "find-links" // a --find-links directory
 	SourceCache     = "cache"      // the content-addressed cache
 	SourceDownload  = "download"   // downloaded into the cache by this call
@@ -35,7 +36,7 @@ type Request struct {
 	Name    string // file name, e.g. foo-1.0-py3-none-any.whl
 	Package string // for messages, e.g. "foo 1.0"
 	Path    string // absolute local path from the lock's path; may be empty
-	URL     string // http or https URL; may be empty
+	URL     string // http, https or file URL; may be empty
 	Size    int64  // bytes; -1 when the lock does not say
 	SHA256  string // lowercase hex; required
 }
@@ -117,12 +118,12 @@ func (f *Fetcher) Fetch(ctx context.Context, reqs []Request) ([]Result, error) {
 		if outs[i].done || outs[i].err != nil {
 			continue
 		}
-		if f.Offline || reqs[i].URL == "" {
+		if f.Offline || reqs[i].URL == "" || isFileURL(reqs[i].URL) {
 			if outs[i].staleHit {
 				outs[i] = s.dropStale(ctx, reqs[i], outs[i])
 			}
-			if !outs[i].done && outs[i].err == nil {
-				outs[i].looked = append(outs[i].looked, notDownloaded(reqs[i], f.Offline))
+			if why := notDownloaded(reqs[i], f.Offline); !outs[i].done && outs[i].err == nil && why != "" {
+				outs[i].looked = append(outs[i].looked, why)
 			}
 			continue
 		}
@@ -208,13 +209,28 @@ func isHexDigest(s string) bool {
 // which this program owns and can repair.
 func (s *fetch) lookLocal(r Request) outcome {
 	var o outcome
+	if p, ok, err := fileURLPath(r.URL); ok {
+		// A file: URL (what pip lock writes for local files) is a local
+		// path like any other, and may be used offline.
+		if err != nil {
+			return outcome{err: &DownloadError{Name: r.Name, URL: redact(r.URL), Err: err}}
+		}
+		found, err := s.tryLocal(r, p, SourcePath)
+		switch {
+		case err != nil:
+			return outcome{err: err}
+		case found:
+			return foundAt(r, p, SourcePath)
+		}
+		o.looked = append(o.looked, "no file at "+r.URL)
+	}
 	if r.Path != "" {
 		ok, err := s.tryLocal(r, r.Path, SourcePath)
 		switch {
 		case err != nil:
 			return outcome{err: err}
 		case ok:
-			return found(r, r.Path, SourcePath)
+			return foundAt(r, r.Path, SourcePath)
 		}
 		o.looked = append(o.looked, "no file at lock path "+r.Path)
 	}
@@ -228,7 +244,7 @@ func (s *fetch) lookLocal(r Request) outcome {
 		case err != nil:
 			return outcome{err: err}
 		case ok:
-			return found(r, p, SourceFindLinks)
+			return foundAt(r, p, SourceFindLinks)
 		}
 		o.looked = append(o.looked, "not in find-links "+dir)
 	}
@@ -238,7 +254,7 @@ func (s *fetch) lookLocal(r Request) outcome {
 		switch {
 		case err == nil:
 			s.logf("%s: using cached %s", r.Name, p)
-			return found(r, p, SourceCache)
+			return foundAt(r, p, SourceCache)
 		case isMismatch(err):
 			s.logf("%s: cache entry is bad (%v); it will be replaced", r.Name, err)
 			o.staleHit = true
@@ -266,7 +282,7 @@ func (s *fetch) tryLocal(r Request, p, origin string) (bool, error) {
 	return true, nil
 }
 
-func found(r Request, file, source string) outcome {
+func foundAt(r Request, file, source string) outcome {
 	return outcome{done: true, res: Result{Request: r, File: file, Source: source}}
 }
 
@@ -318,4 +334,32 @@ func parallel(ctx context.Context, n, width int, fn func(int)) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+func isFileURL(raw string) bool {
+	_, ok, _ := fileURLPath(raw)
+	return ok
+}
+
+// fileURLPath is the local path a file: URL names. ok is false for other
+// URLs; err is set for a file: URL that names no local path (another host).
+func fileURLPath(raw string) (p string, ok bool, err error) {
+	if len(raw) < 5 || !strings.EqualFold(raw[:5], "file:") {
+		return "", false, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", true, err
+	}
+	if u.Host != "" && !strings.EqualFold(u.Host, "localhost") {
+		return "", true, fmt.Errorf("file URL names host %q: only local files can be read", u.Host)
+	}
+	p = filepath.FromSlash(u.Path)
+	if runtime.GOOS == "windows" && len(p) > 2 && p[0] == '\\' && p[2] == ':' {
+		p = p[1:] // file:///C:/x
+	}
+	if p == "" || !filepath.IsAbs(p) {
+		return "", true, fmt.Errorf("file URL %s does not name an absolute path", raw)
+	}
+	return p, true, nil
 }

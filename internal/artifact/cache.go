@@ -75,7 +75,7 @@ func (s *fetch) dropStale(ctx context.Context, r Request, o outcome) outcome {
 	err = verifyFile(r, p, SourceCache)
 	switch {
 	case err == nil:
-		return found(r, p, SourceCache)
+		return foundAt(r, p, SourceCache)
 	case isMismatch(err):
 		if err := os.Remove(p); err != nil {
 			o.err = err

@@ -26,10 +26,8 @@ func (s *fetch) download(ctx context.Context, r Request, o outcome) outcome {
 		return fail(&DownloadError{Name: r.Name, URL: r.URL, Err: err})
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		// file: URLs are not followed: a local file belongs in the lock's
-		// path, where it is looked up without any URL handling.
 		return fail(&DownloadError{Name: r.Name, URL: redact(r.URL),
-			Err: fmt.Errorf("unsupported URL scheme %q (only http and https)", u.Scheme)})
+			Err: fmt.Errorf("unsupported URL scheme %q (only http, https and file)", u.Scheme)})
 	}
 	if s.cacheDir == "" {
 		return fail(&DownloadError{Name: r.Name, URL: redact(r.URL), Err: errors.New("no cache directory to download into")})
@@ -47,7 +45,7 @@ func (s *fetch) download(ctx context.Context, r Request, o outcome) outcome {
 	switch {
 	case err == nil:
 		s.logf("%s: using %s (cached meanwhile)", r.Name, p)
-		return found(r, p, SourceCache)
+		return foundAt(r, p, SourceCache)
 	case isMismatch(err):
 		if err := os.Remove(p); err != nil {
 			return fail(err)
@@ -66,7 +64,7 @@ func (s *fetch) download(ctx context.Context, r Request, o outcome) outcome {
 		os.Remove(dir) // only succeeds when empty: leave no half entry
 		return fail(err)
 	}
-	return found(r, p, SourceDownload)
+	return foundAt(r, p, SourceDownload)
 }
 
 // get downloads r.URL to dest, hashing while writing. dest appears only if
@@ -126,7 +124,14 @@ func (s *fetch) get(ctx context.Context, r Request, dest string) error {
 		if progress != nil {
 			dst = io.MultiWriter(w, h, progress)
 		}
-		n, err := io.Copy(dst, resp.Body)
+		body := io.Reader(resp.Body)
+		if r.Size >= 0 {
+			// A server that sends more than the lock says (no
+			// Content-Length, or a lying one) is cut off one byte past
+			// it, not written until the disk is full.
+			body = io.LimitReader(resp.Body, r.Size+1)
+		}
+		n, err := io.Copy(dst, body)
 		if err != nil {
 			bad = dlErr(err)
 			return bad

@@ -6,26 +6,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
+
+	"github.com/influx-py/influx-py/internal/fsutil"
 )
 
 // verifyFile checks the file at p against r's size and sha256. A missing file
 // gives an error satisfying errors.Is(err, os.ErrNotExist); a wrong one gives
 // *SizeMismatchError or *HashMismatchError naming origin.
 func verifyFile(r Request, p, origin string) error {
-	f, err := os.Open(p)
+	f, fi, err := fsutil.OpenRegular(p)
 	if err != nil {
+		var nr *fsutil.NotRegularError
+		if errors.As(err, &nr) {
+			return fmt.Errorf("file for %s: %w", r.Package, err)
+		}
 		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s for %s is not a regular file", p, r.Package)
-	}
 	// The size is free to check and catches most truncated copies without
 	// reading them.
 	if r.Size >= 0 && fi.Size() != r.Size {

@@ -35,6 +35,10 @@ type IO struct {
 	Environ []string
 	// Terminal reports whether stderr is a terminal (progress bars).
 	Terminal bool
+	// Intercept, when set, wraps the start of every child process (see
+	// run.Runner.Intercept): the interruption tests stop the run at the
+	// Nth child. main leaves it nil.
+	Intercept func(n int64, c run.Cmd, start func() ([]byte, error)) ([]byte, error)
 }
 
 // global holds the flags accepted before the command.
@@ -121,7 +125,7 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 // newEngine wires an engine for one command run.
 func newEngine(g *global, stdio IO, version string, verbose bool) *engine.Engine {
 	e := &engine.Engine{
-		Runner:  &run.Runner{},
+		Runner:  &run.Runner{Intercept: stdio.Intercept},
 		Environ: stdio.Environ,
 		HTTP:    httpClient(),
 		Sys:     engine.HostSystem(exec.LookPath),

@@ -47,23 +47,26 @@ Examples:
 			}
 			e := newEngine(g, stdio, version, f.verbose)
 			if f.check {
-				why, lock, err := e.CheckLock(f.where())
+				chk, err := e.CheckLock(c.Context, f.options())
 				if err != nil {
 					return err
 				}
 				if f.json {
-					if err := writeJSON(stdio.Stdout, map[string]any{"lock": lock, "fresh": len(why) == 0, "stale": nonNil(why)}); err != nil {
+					if err := writeJSON(stdio.Stdout, map[string]any{"lock": chk.Lock, "fresh": len(chk.Stale) == 0, "stale": nonNil(chk.Stale), "adopted": chk.Adopted}); err != nil {
 						return err
 					}
 				} else {
-					for _, w := range why {
+					if chk.Adopted != nil {
+						fmt.Fprintf(stdio.Stdout, "assumed: %s records no requirements ([tool.influx-py]); influx-py %s\n", chk.Lock, chk.Adopted)
+					}
+					for _, w := range chk.Stale {
 						fmt.Fprintf(stdio.Stdout, "stale: %s\n", w)
 					}
-					if len(why) == 0 {
-						fmt.Fprintf(stdio.Stdout, "ok: %s answers its requirements\n", lock)
+					if len(chk.Stale) == 0 {
+						fmt.Fprintf(stdio.Stdout, "ok: %s answers its requirements\n", chk.Lock)
 					}
 				}
-				if len(why) > 0 {
+				if len(chk.Stale) > 0 {
 					return exitCode(ExitDrift)
 				}
 				return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/influx-py/influx-py/internal/fallback"
 	"github.com/influx-py/influx-py/internal/interp"
@@ -64,8 +65,13 @@ func (e *Engine) FindUV(ctx context.Context, o UVOptions) (*uvbin.Binary, error)
 // uvCache is uv's own cache: for installs, a folder inside the venv (so
 // that uv hard-links files instead of copying them); for resolution, one
 // under influx-py's cache (the venv may not exist yet).
-func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uvCache string, info *interp.Info) (Backend, string, error) {
-	pip := &fallback.Pip{Runner: e.Runner, Environ: e.Environ, Stderr: e.ChildStderr, PipWheel: pipWheel(info)}
+//
+// tmp, when set, is where the backend's children keep their temporary
+// files (TMPDIR): in the venv's scratch dir, so that what a killed pip or
+// uv leaves there is removed by the next run that takes the venv lock.
+func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uvCache, tmp string, info *interp.Info) (Backend, string, error) {
+	environ := withTemp(e.Environ, tmp)
+	pip := &fallback.Pip{Runner: e.Runner, Environ: environ, Stderr: e.ChildStderr, PipWheel: pipWheel(info)}
 	switch name {
 	case BackendPip:
 		return pip, "--backend pip", nil
@@ -103,7 +109,7 @@ func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uv
 	b := &uvbin.Backend{
 		UV:       bin,
 		Runner:   e.Runner,
-		Environ:  e.Environ,
+		Environ:  environ,
 		Stderr:   e.ChildStderr,
 		CacheDir: uvCache,
 	}
@@ -118,4 +124,22 @@ func pipWheel(info *interp.Info) string {
 		return ""
 	}
 	return info.PipWheels[0]
+}
+
+// withTemp is environ with the temporary directory variables of every
+// platform set to dir; dir "" leaves environ as it is.
+func withTemp(environ []string, dir string) []string {
+	if dir == "" {
+		return environ
+	}
+	out := make([]string, 0, len(environ)+3)
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		switch strings.ToUpper(k) {
+		case "TMPDIR", "TMP", "TEMP":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "TMPDIR="+dir, "TMP="+dir, "TEMP="+dir)
 }

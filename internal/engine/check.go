@@ -26,7 +26,7 @@ type CheckResult struct {
 // vouches for the venv it starts no process; otherwise it probes the
 // interpreter (cached) and reads site-packages.
 func (e *Engine) Check(ctx context.Context, opts CheckOptions) (*CheckResult, error) {
-	s, err := e.open(opts.Where, true)
+	s, err := e.open(opts.Where, true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (e *Engine) Check(ctx context.Context, opts CheckOptions) (*CheckResult, er
 	}
 	action, why, err := s.verdict(info)
 	if err == nil && action == venvKeep {
-		action, why, err = e.startsOrRebuild(ctx, s)
+		action, why, err = e.venvWorks(ctx, s)
 	}
 	var have []Have
 	switch {

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 
+	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/lockfile"
-	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/uvbin"
 	"github.com/influx-py/influx-py/internal/venv"
 )
@@ -116,20 +117,30 @@ func (e *Engine) Doctor(ctx context.Context, opts DoctorOptions) []Finding {
 			}
 			add("version policy", same, "run 'influx-py sync' to rebuild the venv", "%s", verdict)
 		}
-		// The one thing only running it shows: the venv's interpreter starts.
-		if _, err := e.Runner.Run(ctx, run.Cmd{Path: l.Python(), Args: []string{"-I", "-c", "import sys"}, Env: run.Env(e.Environ, run.PythonEnv())}); err != nil {
-			add("venv interpreter starts", false, "run 'influx-py sync' to rebuild the venv", "%v", err)
+		// What only running it shows, and what the InfluxDB 3 server runs
+		// before it starts: `python -m pip --version` in the venv.
+		if err := e.pipWorks(ctx, l); err != nil {
+			add("venv interpreter and pip", false, "run 'influx-py sync' to rebuild the venv: the InfluxDB 3 server needs a working pip in it", "%s -m pip --version fails: %s", l.Python(), childReason(err))
 		} else {
-			add("venv interpreter starts", true, "", "%s", l.Python())
+			add("venv interpreter and pip", true, "", "%s -m pip --version works", l.Python())
 		}
-		hasPip := false
-		for _, d := range st.Dists {
-			hasPip = hasPip || d.Name == "pip"
+		if m, ok, _ := venv.ReadMarker(l); ok {
+			what := "an earlier sync was interrupted"
+			if m.Phase == venv.PhaseCreating {
+				what += " while creating the venv"
+			}
+			add("last sync", false, "run 'influx-py sync' to repair", "%s (%s)", what, m.Info)
 		}
-		add("pip in the venv", hasPip, "run 'influx-py sync': the InfluxDB 3 server needs pip in the venv", "%s", yesNo(hasPip))
-		if ok, _ := venv.Installing(l); ok {
-			add("last sync", false, "run 'influx-py sync' to repair", "an earlier sync was interrupted")
+	}
+	if ve := envValue(e.Environ, "VIRTUAL_ENV"); ve != "" {
+		same := false
+		if abs, err := filepath.Abs(ve); err == nil {
+			if real, err := fsutil.FollowLink(abs); err == nil {
+				same = filepath.Clean(real) == filepath.Clean(loc.Venv)
+			}
 		}
+		add("VIRTUAL_ENV", same, "unset VIRTUAL_ENV, or pass --venv "+ve+" to sync that one", "%s%s", ve,
+			map[bool]string{true: " (this venv)", false: ": a server started from this environment would use it (--virtual-env-location), not " + loc.Venv}[same])
 	}
 	return out
 }

@@ -6,15 +6,21 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/influx-py/influx-py/internal/fsutil"
 )
 
 // Locations are the paths a command works on, resolved the way InfluxDB 3
 // resolves them.
 type Locations struct {
 	PluginDir string
-	Venv      string
-	Lock      string
-	Python    string
+	// Venv is where the venv is: when the path given (or <plugin-dir>/.venv)
+	// is a symbolic link, the path it points to, which is synced in place
+	// of the link; VenvLink is then the link.
+	Venv     string
+	VenvLink string
+	Lock     string
+	Python   string
 	// PythonFrom says how Python was chosen: "--python", "bundled with
 	// influxdb3 at ...", "python3 on PATH".
 	PythonFrom string
@@ -35,12 +41,15 @@ type System struct {
 	Getwd    func() (string, error)
 	LookPath func(string) (string, error)
 	Stat     func(string) (os.FileInfo, error)
-	GOOS     string
+	// FreeSpace is the space left on the filesystem holding a path; ok is
+	// false (or FreeSpace nil) when it cannot be told.
+	FreeSpace func(string) (int64, bool)
+	GOOS      string
 }
 
 // HostSystem is the machine influx-py runs on.
 func HostSystem(lookPath func(string) (string, error)) System {
-	return System{Getwd: os.Getwd, LookPath: lookPath, Stat: os.Stat, GOOS: runtime.GOOS}
+	return System{Getwd: os.Getwd, LookPath: lookPath, Stat: os.Stat, FreeSpace: fsutil.FreeSpace, GOOS: runtime.GOOS}
 }
 
 // ErrNoPluginDir reports a plugin directory that does not exist.
@@ -64,6 +73,13 @@ func Locate(w Where, sys System) (*Locations, error) {
 	}
 	loc := &Locations{PluginDir: abs}
 	loc.Venv = absOr(w.Venv, filepath.Join(abs, ".venv"))
+	// A venv kept elsewhere and linked into the plugin dir is synced where
+	// it is: a rebuild must never replace the link with a directory.
+	if real, err := fsutil.FollowLink(loc.Venv); err != nil {
+		return nil, fmt.Errorf("venv %s: %w", loc.Venv, err)
+	} else if real != loc.Venv {
+		loc.VenvLink, loc.Venv = loc.Venv, real
+	}
 	loc.Lock = absOr(w.Lock, filepath.Join(abs, "pylock.toml"))
 
 	py, from, err := findPython(w.Python, sys)

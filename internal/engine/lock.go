@@ -55,7 +55,10 @@ type LockResult struct {
 	Changed      bool         `json:"changed"`
 	Changes      []LockChange `json:"changes"`
 	Packages     int          `json:"packages"`
-	Sync         *SyncResult  `json:"sync,omitempty"`
+	// Adopted is set when the old lock recorded no requirements and
+	// influx-py took its top-level packages for them.
+	Adopted *Adoption   `json:"adopted,omitempty"`
+	Sync    *SyncResult `json:"sync,omitempty"`
 }
 
 // LockChange is one package whose pin the rewrite changed. Old is empty for
@@ -66,30 +69,47 @@ type LockChange struct {
 	New  string `json:"new,omitempty"`
 }
 
+// LockCheck is what lock --check found.
+type LockCheck struct {
+	Lock  string   `json:"lock"`
+	Stale []string `json:"stale"` // why the lock no longer answers its requirements
+	// Adopted is set for a lock that records no requirements: what
+	// influx-py took them to be.
+	Adopted *Adoption `json:"adopted,omitempty"`
+}
+
 // CheckLock reports whether the lock still answers the requirements it
-// records (lock --check): no resolution, no network.
-func (e *Engine) CheckLock(w Where) ([]string, string, error) {
-	loc, err := Locate(w, e.Sys)
+// records (lock --check): no resolution, no network. A lock that records
+// none is checked against the requirements influx-py would adopt, and the
+// result says so.
+func (e *Engine) CheckLock(ctx context.Context, opts LockOptions) (*LockCheck, error) {
+	loc, err := Locate(opts.Where, e.Sys)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	l, _, err := readLock(loc.Lock)
 	if err != nil {
-		return nil, loc.Lock, err
+		return nil, err
 	}
 	if l == nil {
-		return nil, loc.Lock, &NoLockError{Path: loc.Lock}
+		return nil, &NoLockError{Path: loc.Lock}
 	}
 	p, err := projectOf(l)
 	if err != nil {
-		return nil, loc.Lock, fmt.Errorf("%s: %w", loc.Lock, err)
+		return nil, fmt.Errorf("%s: %w", loc.Lock, err)
 	}
-	return staleness(l, p.Requirements), loc.Lock, nil
+	c := &LockCheck{Lock: loc.Lock}
+	if !p.Recorded {
+		c.Adopted = e.adopt(ctx, l, loc.Lock, absFindLinks(opts.FindLinks), opts.CacheDir)
+		p.Requirements = c.Adopted.Requirements
+	}
+	c.Stale = staleness(l, p.Requirements, !p.Recorded)
+	return c, nil
 }
 
 // readLock reads and parses the lock at path; a missing file gives nil.
 func readLock(path string) (*lockfile.Lock, []byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadRegular(path, maxLockBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
@@ -104,18 +124,22 @@ func readLock(path string) (*lockfile.Lock, []byte, error) {
 }
 
 // Relock resolves the requirements that edit makes of the recorded ones and
-// writes the lock. The lock file is written only when the resolution
-// succeeded, and only when its bytes change.
+// writes the lock. Its steps: read what the lock has (adopting the
+// requirements of a lock another tool wrote), resolve, build the new lock,
+// and commit it: with a sync, the venv is synced to the new lock first and
+// the file is written only when that succeeded. A failure anywhere leaves
+// the lock file byte-identical.
 func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]string) ([]string, error)) (*LockResult, error) {
 	loc, err := Locate(opts.Where, e.Sys)
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := e.lockVenv(ctx, loc.Venv, opts.LockTimeout, "lock")
+	release, err := e.takeVenv(ctx, loc.Venv, opts.LockTimeout, "lock")
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
+	defer release()
+	sweepLockCandidates(loc.Lock)
 
 	old, oldData, err := readLock(loc.Lock)
 	if err != nil {
@@ -125,11 +149,22 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", loc.Lock, err)
 	}
+	res := &LockResult{Lock: loc.Lock, Changes: []LockChange{}}
+	lockDir := filepath.Dir(loc.Lock)
+	if old != nil && !proj.Recorded {
+		fl := proj.FindLinks
+		if opts.FindLinks != nil {
+			fl = opts.FindLinks
+		}
+		res.Adopted = e.adopt(ctx, old, loc.Lock, absFindLinks(fl), opts.CacheDir)
+		proj.Requirements = res.Adopted.Requirements
+		e.warnf("%s records no requirements of its own (no [tool.%s] table: another tool wrote it); influx-py %s", loc.Lock, toolKey, res.Adopted)
+	}
 	reqs, err := edit(proj.Requirements)
 	if err != nil {
 		return nil, err
 	}
-	res := &LockResult{Lock: loc.Lock, Requirements: reqs, Changes: []LockChange{}}
+	res.Requirements = reqs
 	if old == nil && len(reqs) == 0 {
 		return nil, errors.New("no requirements to lock: add some with 'influx-py add SPEC'")
 	}
@@ -138,12 +173,48 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 	if err != nil {
 		return nil, err
 	}
-	major, minor, _ := info.Version()
-	pyver := fmt.Sprintf("%d.%d", major, minor)
-	lockDir := filepath.Dir(loc.Lock)
+	src := lockSources(&proj, opts, lockDir, info)
+	proj.Requirements = reqs
+	pins, backendName, err := e.resolvePins(ctx, opts, loc, info, old, src, reqs)
+	if err != nil {
+		return nil, err
+	}
+	res.Backend = backendName
+	if err := keepsEverything(old, reqs, pins, info); err != nil {
+		return nil, fmt.Errorf("%w; the lock is unchanged", err)
+	}
+	nl, err := e.buildLock(ctx, old, proj, pins, src, lockDir, info)
+	if err != nil {
+		return nil, err
+	}
+	data, err := nl.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := lockfile.Parse(loc.Lock, data); err != nil {
+		return nil, fmt.Errorf("internal error: the new lock does not validate: %w", err)
+	}
+	res.Packages = len(nl.Packages)
+	res.Changes = diffLocks(old, nl)
+	res.Changed = !bytes.Equal(data, oldData)
+	if err := e.commitLock(ctx, opts, loc, data, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
 
-	// Where to look: flags first, else what the lock recorded.
-	proj.Requirements, proj.Python = reqs, pyver
+// sources is where a resolution looks: the flags, else what the lock
+// recorded.
+type sources struct {
+	offline   bool
+	indexURL  string
+	findLinks []string // absolute
+	pyver     string   // "3.11"
+}
+
+func lockSources(proj *Project, opts LockOptions, lockDir string, info interface{ Version() (int, int, int) }) sources {
+	major, minor, _ := info.Version()
+	proj.Python = fmt.Sprintf("%d.%d", major, minor)
 	if opts.IndexURL != "" {
 		proj.IndexURL = opts.IndexURL
 	}
@@ -156,73 +227,142 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 			proj.FindLinks = append(proj.FindLinks, relTo(lockDir, d))
 		}
 	}
-	findLinks := make([]string, len(proj.FindLinks))
-	for i, d := range proj.FindLinks {
-		findLinks[i] = d
+	src := sources{offline: opts.Offline, indexURL: proj.IndexURL, pyver: proj.Python}
+	for _, d := range proj.FindLinks {
 		if !filepath.IsAbs(d) && !strings.Contains(d, "://") {
-			findLinks[i] = filepath.Join(lockDir, filepath.FromSlash(d))
+			d = filepath.Join(lockDir, filepath.FromSlash(d))
 		}
+		src.findLinks = append(src.findLinks, d)
 	}
-	indexURL := proj.IndexURL
-	if indexURL == "" && !opts.Offline {
-		indexURL = "https://pypi.org/simple/"
+	if src.indexURL == "" && !opts.Offline {
+		src.indexURL = "https://pypi.org/simple/"
 	}
+	return src
+}
 
-	var pins []resolve.Pin
-	backendName := "none"
-	if len(reqs) > 0 {
-		r, name, err := e.chooseResolver(ctx, opts, loc, info)
-		if err != nil {
-			return nil, err
+// absFindLinks makes --find-links folders absolute.
+func absFindLinks(dirs []string) []string {
+	out := make([]string, len(dirs))
+	for i, d := range dirs {
+		out[i] = d
+		if abs, err := filepath.Abs(d); err == nil && !strings.Contains(d, "://") {
+			out[i] = abs
 		}
-		backendName = name
-		tmp, err := os.MkdirTemp("", "influx-py-lock-")
-		if err != nil {
-			return nil, err
+	}
+	return out
+}
+
+// resolvePins runs the resolver of the chosen backend, keeping the current
+// pins as constraints where they still fit.
+func (e *Engine) resolvePins(ctx context.Context, opts LockOptions, loc *Locations, info *interp.Info, old *lockfile.Lock, src sources, reqs []string) ([]resolve.Pin, string, error) {
+	if len(reqs) == 0 {
+		return nil, "none", nil
+	}
+	tmp, err := newScratch(loc.Venv, "resolve")
+	if err != nil {
+		return nil, "", err
+	}
+	r, name, err := e.chooseResolver(ctx, opts, loc, info, tmp)
+	if err != nil {
+		return nil, "", err
+	}
+	req := resolve.Request{
+		Requirements:   reqs,
+		Constraints:    keepPins(old, reqs, opts),
+		Python:         loc.Python,
+		PythonVersion:  src.pyver,
+		IndexURL:       src.indexURL,
+		ExtraIndexURLs: opts.ExtraIndexURLs,
+		FindLinks:      src.findLinks,
+		NoIndex:        opts.Offline,
+		AllowSdist:     opts.AllowBuild,
+		Dir:            tmp,
+	}
+	if opts.ExtraIndexURLs == nil {
+		if p, err := projectOf(old); err == nil {
+			req.ExtraIndexURLs = p.ExtraIndexURLs
 		}
-		defer os.RemoveAll(tmp)
-		req := resolve.Request{
-			Requirements:   reqs,
-			Constraints:    keepPins(old, reqs, opts),
-			Python:         loc.Python,
-			PythonVersion:  pyver,
-			IndexURL:       indexURL,
-			ExtraIndexURLs: proj.ExtraIndexURLs,
-			FindLinks:      findLinks,
-			NoIndex:        opts.Offline,
-			AllowSdist:     opts.AllowBuild,
-			Dir:            tmp,
-		}
+	}
+	pins, err := r(ctx, req)
+	if err != nil && len(req.Constraints) > 0 {
+		// The kept pins may be what makes the new requirements
+		// unsatisfiable; try once more without them.
+		e.logf("resolution keeping the current pins failed; resolving afresh")
+		req.Constraints = nil
 		pins, err = r(ctx, req)
-		if err != nil && len(req.Constraints) > 0 {
-			// The kept pins may be what makes the new requirements
-			// unsatisfiable; try once more without them.
-			e.logf("resolution keeping the current pins failed; resolving afresh")
-			req.Constraints = nil
-			pins, err = r(ctx, req)
-		}
-		if err != nil {
-			// pip reports an index that fails as "no matching
-			// distribution"; ask the index directly so the user learns
-			// which it is.
-			if !opts.Offline && indexURL != "" {
-				if ierr := e.pingIndex(ctx, indexURL); ierr != nil {
-					return nil, fmt.Errorf("index %s is not answering: %v\n%w", indexURL, ierr, err)
-				}
-			}
-			return nil, err
-		}
 	}
-	res.Backend = backendName
+	if err != nil {
+		// pip reports an index that fails as "no matching distribution";
+		// ask the index directly so the user learns which it is.
+		if !opts.Offline && src.indexURL != "" {
+			if ierr := e.pingIndex(ctx, src.indexURL); ierr != nil {
+				return nil, "", fmt.Errorf("index %s is not answering: %v\n%w", src.indexURL, ierr, err)
+			}
+		}
+		return nil, "", err
+	}
+	return pins, name, nil
+}
 
-	client := &index.Client{HTTP: e.HTTP, FindLinks: findLinks, Offline: opts.Offline}
-	if !opts.Offline {
-		client.IndexURL = indexURL
+// DroppedError refuses a rewrite that would leave out a requirement the old
+// lock had: influx-py resolves for this interpreter only, so a requirement
+// whose marker does not hold here would silently leave the lock.
+type DroppedError struct {
+	Dropped []string // requirements, with why
+}
+
+func (e *DroppedError) Error() string {
+	return "the new lock would drop " + strings.Join(e.Dropped, ", ")
+}
+
+// keepsEverything checks that every requirement the old lock had a package
+// for is still pinned.
+func keepsEverything(old *lockfile.Lock, reqs []string, pins []resolve.Pin, info *interp.Info) error {
+	if old == nil {
+		return nil
+	}
+	had := map[string]bool{}
+	for _, p := range old.Packages {
+		had[pep508.NormalizeName(p.Name)] = true
+	}
+	pinned := map[string]bool{}
+	for _, p := range pins {
+		pinned[pep508.NormalizeName(p.Name)] = true
+	}
+	var dropped []string
+	for _, r := range reqs {
+		req, err := pep508.ParseRequirement(r)
+		if err != nil {
+			continue
+		}
+		n := pep508.NormalizeName(req.Name)
+		if !had[n] || pinned[n] {
+			continue
+		}
+		why := "the resolver left it out"
+		if ok, err := req.Marker.Evaluate(pep508.Environment{Vars: info.MarkerVars()}); err == nil && !ok {
+			why = fmt.Sprintf("its marker %q does not hold for Python %s here, and influx-py resolves for this interpreter only", req.Marker.String(), info.FullVersion)
+		}
+		dropped = append(dropped, fmt.Sprintf("%s (a requirement: %s)", req.Name, why))
+	}
+	if len(dropped) > 0 {
+		return &DroppedError{Dropped: dropped}
+	}
+	return nil
+}
+
+// buildLock makes the new lock from the pins: every file of each pinned
+// version that the index and find-links hold, hashed. Other tools' tables
+// are kept.
+func (e *Engine) buildLock(ctx context.Context, old *lockfile.Lock, proj Project, pins []resolve.Pin, src sources, lockDir string, info *interp.Info) (*lockfile.Lock, error) {
+	client := &index.Client{HTTP: e.HTTP, FindLinks: src.findLinks, Offline: src.offline}
+	if !src.offline {
+		client.IndexURL = src.indexURL
 	}
 	nl := &lockfile.Lock{
 		LockVersion:    lockfile.SupportedVersion,
 		CreatedBy:      "influx-py",
-		RequiresPython: ">=" + pyver,
+		RequiresPython: ">=" + src.pyver,
 		Tool:           map[string]any{},
 	}
 	if old != nil {
@@ -247,56 +387,45 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 		nl.Environments = []string{fmt.Sprintf("python_version == %q and sys_platform == %q and platform_machine == %q",
 			m["python_version"], m["sys_platform"], m["platform_machine"])}
 	}
-	data, err := nl.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := lockfile.Parse(loc.Lock, data); err != nil {
-		return nil, fmt.Errorf("internal error: the new lock does not validate: %w", err)
-	}
-	res.Packages = len(nl.Packages)
-	res.Changes = diffLocks(old, nl)
-	res.Changed = !bytes.Equal(data, oldData)
-	if opts.Sync == nil {
+	return nl, nil
+}
+
+// commitLock writes the new lock. With a sync, the venv is synced to the new
+// lock's bytes first (read from memory, its relative paths taken from the
+// real lock's folder), and the file is written only once the venv matches
+// it: a failed sync leaves the old lock, and a kill between the two leaves
+// a venv the next sync brings back to the old lock. The write goes through
+// a symbolic link at the lock's path and keeps the file's mode.
+func (e *Engine) commitLock(ctx context.Context, opts LockOptions, loc *Locations, data []byte, res *LockResult) error {
+	if opts.Sync != nil {
+		so := *opts.Sync
+		so.held = true
+		so.Where.Lock = loc.Lock
 		if res.Changed {
-			if err := fsutil.WriteFile(loc.Lock, data, 0o644); err != nil {
-				return nil, err
-			}
+			so.candidate = data
 		}
-		return res, nil
-	}
-	// Sync to the candidate lock first, from a file beside the real one
-	// (its relative paths stay valid), and let it replace the lock only
-	// when the venv matches it.
-	so := *opts.Sync
-	so.held = true
-	so.Where.Lock = loc.Lock
-	var candidate string
-	if res.Changed {
-		f, err := os.CreateTemp(lockDir, ".pylock.toml.new-*")
+		sres, err := e.Sync(ctx, so)
 		if err != nil {
-			return nil, fmt.Errorf("write lock: %w", err)
+			return fmt.Errorf("sync to the new lock (the lock file is unchanged): %w", err)
 		}
-		candidate = f.Name()
-		f.Close()
-		defer os.Remove(candidate)
-		if err := fsutil.WriteFile(candidate, data, 0o644); err != nil {
-			return nil, err
-		}
-		so.Where.Lock = candidate
+		res.Sync = sres
 	}
-	sres, err := e.Sync(ctx, so)
-	if err != nil {
-		return nil, fmt.Errorf("sync to the new lock (the lock file is unchanged): %w", err)
-	}
-	sres.Lock = loc.Lock
-	res.Sync = sres
-	if candidate != "" {
-		if err := os.Rename(candidate, loc.Lock); err != nil {
-			return nil, fmt.Errorf("write lock: %w", err)
+	if res.Changed {
+		if err := fsutil.WriteFile(loc.Lock, data, 0o644); err != nil {
+			return err
 		}
 	}
-	return res, nil
+	return nil
+}
+
+// sweepLockCandidates removes the candidate locks earlier versions of
+// influx-py wrote beside the lock and a kill left behind. The caller holds
+// the venv lock.
+func sweepLockCandidates(lockPath string) {
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(lockPath), "."+filepath.Base(lockPath)+".new-*"))
+	for _, m := range matches {
+		os.Remove(m)
+	}
 }
 
 // pingIndex checks that an index root answers.
@@ -323,8 +452,8 @@ func (e *Engine) pingIndex(ctx context.Context, u string) error {
 type resolveFunc func(context.Context, resolve.Request) ([]resolve.Pin, error)
 
 // chooseResolver picks the backend that resolves, as for a sync.
-func (e *Engine) chooseResolver(ctx context.Context, opts LockOptions, loc *Locations, info *interp.Info) (resolveFunc, string, error) {
-	b, reason, err := e.chooseBackend(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}, filepath.Join(opts.CacheDir, "uv-cache"), info)
+func (e *Engine) chooseResolver(ctx context.Context, opts LockOptions, loc *Locations, info *interp.Info, tmp string) (resolveFunc, string, error) {
+	b, reason, err := e.chooseBackend(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}, filepath.Join(opts.CacheDir, "uv-cache"), tmp, info)
 	if err != nil {
 		return nil, "", err
 	}

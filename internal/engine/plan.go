@@ -61,7 +61,9 @@ func MakePlan(want []Want, have []Have, keep []string) *Plan {
 		switch {
 		case !ok:
 			p.Install = append(p.Install, w)
-		case h.Version != w.Version:
+		case w.Version != "" && h.Version != w.Version:
+			// A package locked without a version (an archive) matches
+			// whatever version its file installs; its hash decides.
 			p.Replace = append(p.Replace, Change{From: h, To: w, Why: "version"})
 		case h.SHA256 == "":
 			p.Replace = append(p.Replace, Change{From: h, To: w, Why: "unverified"})

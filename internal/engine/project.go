@@ -19,6 +19,10 @@ const toolKey = "influx-py"
 // Project is what [tool.influx-py] records: the direct requirements and
 // where they were resolved from, for what Python.
 type Project struct {
+	// Recorded is set when the lock has [tool.influx-py] requirements (an
+	// empty list included): a lock without them was written by another
+	// tool, and its requirements must be adopted, not taken as none.
+	Recorded       bool
 	Requirements   []string // PEP 508, one per distribution, sorted by name
 	Python         string   // the Python minor version resolved for, "3.11"
 	IndexURL       string
@@ -75,6 +79,7 @@ func projectOf(l *lockfile.Lock) (Project, error) {
 		}
 		return out
 	}
+	_, p.Recorded = t["requirements"]
 	p.Requirements = list("requirements")
 	p.Python = str("python")
 	p.IndexURL = str("index-url")
@@ -181,14 +186,15 @@ func sortedValues(m map[string]string) []string {
 // staleness says why a lock no longer answers its requirements, without
 // resolving anything: the requirements recorded in it differ from reqs, or
 // a direct requirement is missing from the packages or not satisfied by the
-// locked version. An empty result means the lock is current.
-func staleness(l *lockfile.Lock, reqs []string) []string {
+// locked version. An empty result means the lock is current. adopted says
+// that reqs were derived from the lock itself (it records none).
+func staleness(l *lockfile.Lock, reqs []string, adopted bool) []string {
 	var why []string
 	p, err := projectOf(l)
 	if err != nil {
 		return []string{err.Error()}
 	}
-	if strings.Join(p.Requirements, "\n") != strings.Join(reqs, "\n") {
+	if !adopted && strings.Join(p.Requirements, "\n") != strings.Join(reqs, "\n") {
 		why = append(why, fmt.Sprintf("the lock was made for the requirements [%s], not [%s]",
 			strings.Join(p.Requirements, ", "), strings.Join(reqs, ", ")))
 	}
@@ -208,7 +214,9 @@ func staleness(l *lockfile.Lock, reqs []string) []string {
 			why = append(why, fmt.Sprintf("%s is not in the lock", req.Name))
 			continue
 		}
-		fits := false
+		// A direct reference (name @ url) or a bare name fits whatever
+		// version is locked, a package locked without one included.
+		fits := req.URL != "" || req.Specifier.String() == ""
 		for _, v := range versions {
 			pv, err := pep440.Parse(v)
 			fits = fits || (err == nil && req.Specifier.Contains(pv, pep440.PreAllow))

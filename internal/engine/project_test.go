@@ -50,7 +50,7 @@ func TestDropRequirements(t *testing.T) {
 }
 
 func TestProjectRoundTrip(t *testing.T) {
-	p := Project{Requirements: []string{"a>=1", "b"}, Python: "3.11", IndexURL: "http://127.0.0.1:1/simple/", FindLinks: []string{"wheels"}}
+	p := Project{Recorded: true, Requirements: []string{"a>=1", "b"}, Python: "3.11", IndexURL: "http://127.0.0.1:1/simple/", FindLinks: []string{"wheels"}}
 	l := &lockfile.Lock{LockVersion: "1.0", CreatedBy: "influx-py", Packages: []lockfile.Package{}, Tool: map[string]any{toolKey: p.table(), "other": map[string]any{"keep": true}}}
 	data, err := l.Marshal()
 	if err != nil {
@@ -108,7 +108,7 @@ func TestStaleness(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			why := staleness(tt.l, tt.reqs)
+			why := staleness(tt.l, tt.reqs, false)
 			if tt.want == "" {
 				if len(why) > 0 {
 					t.Errorf("stale: %q", why)

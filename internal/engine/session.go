@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 
 	"github.com/influx-py/influx-py/internal/artifact"
+	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/pep440"
@@ -59,30 +59,43 @@ type session struct {
 	stamp    *venv.Stamp
 	// installing is set when an earlier sync was interrupted: the venv may
 	// hold half-done changes, so the stamp's record of files is not trusted.
+	// marker says how far it got.
 	installing bool
+	marker     venv.Marker
 	identity   string // of the chosen interpreter file
 }
 
+// maxLockBytes bounds the lock file read: real locks are a few hundred KiB.
+const maxLockBytes = 64 << 20
+
 // open reads the session; report says whether to log the locations (not
-// again when re-reading after waiting for the venv lock).
-func (e *Engine) open(w Where, report bool) (*session, error) {
+// again when re-reading after waiting for the venv lock). candidate, when
+// set, is read in place of the lock file's bytes: a lock that add or lock
+// is about to write, synced first (its relative paths are relative to the
+// lock file all the same).
+func (e *Engine) open(w Where, report bool, candidate []byte) (*session, error) {
 	loc, err := Locate(w, e.Sys)
 	if err != nil {
 		return nil, err
 	}
 	if report {
 		e.logf("plugin dir: %s", loc.PluginDir)
-		e.logf("venv: %s", loc.Venv)
+		if loc.VenvLink != "" {
+			e.logf("venv: %s (the link %s points there)", loc.Venv, loc.VenvLink)
+		} else {
+			e.logf("venv: %s", loc.Venv)
+		}
 		e.logf("lock: %s", loc.Lock)
 		e.logf("python: %s (%s)", loc.Python, loc.PythonFrom)
+		e.warnServerVenv(loc)
 	}
 	s := &session{loc: loc, layout: venv.NewLayout(loc.Venv, runtime.GOOS)}
 
-	s.lockData, err = os.ReadFile(loc.Lock)
-	if errors.Is(err, fs.ErrNotExist) {
+	if candidate != nil {
+		s.lockData = candidate
+	} else if s.lockData, err = fsutil.ReadRegular(loc.Lock, maxLockBytes); errors.Is(err, fs.ErrNotExist) {
 		return nil, &NoLockError{Path: loc.Lock}
-	}
-	if err != nil {
+	} else if err != nil {
 		return nil, fmt.Errorf("read lock: %w", err)
 	}
 	s.digest = lockfile.Digest(s.lockData)
@@ -95,6 +108,13 @@ func (e *Engine) open(w Where, report bool) (*session, error) {
 	if s.state, err = venv.Inspect(s.layout); err != nil {
 		return nil, fmt.Errorf("inspect venv %s: %w", loc.Venv, err)
 	}
+	if s.state.Health.Exists {
+		// The marker is read even from a directory that is not (yet) a
+		// venv: one marked "creating" is influx-py's own, half made.
+		if s.marker, s.installing, err = venv.ReadMarker(s.layout); err != nil {
+			return nil, err
+		}
+	}
 	if s.state.Health.Exists && !s.state.Health.NotVenv {
 		s.stamp, err = venv.ReadStamp(s.layout)
 		var corrupt *venv.CorruptStampError
@@ -105,14 +125,46 @@ func (e *Engine) open(w Where, report bool) (*session, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.installing, err = venv.Installing(s.layout); err != nil {
-			return nil, err
-		}
 	}
 	if s.identity, err = interp.Identity(loc.Python); err != nil {
 		return nil, &interp.ProbeError{Python: loc.Python, Err: err}
 	}
 	return s, nil
+}
+
+// warnServerVenv says when VIRTUAL_ENV names another venv than this one:
+// the InfluxDB 3 server reads VIRTUAL_ENV as --virtual-env-location, so a
+// server started from this environment would not use the venv synced here.
+// influx-py itself never follows it (an operator's activated shell must not
+// redirect a sync).
+func (e *Engine) warnServerVenv(loc *Locations) {
+	ve := envValue(e.Environ, "VIRTUAL_ENV")
+	if ve == "" {
+		return
+	}
+	abs, err := filepath.Abs(ve)
+	if err != nil {
+		abs = ve
+	}
+	if real, err := fsutil.FollowLink(abs); err == nil {
+		abs = real
+	}
+	if filepath.Clean(abs) == filepath.Clean(loc.Venv) {
+		return
+	}
+	e.warnf("VIRTUAL_ENV is %s, but this is the venv %s: an InfluxDB 3 server started from this environment would use %s (it reads VIRTUAL_ENV as --virtual-env-location); unset VIRTUAL_ENV or pass --venv %s", ve, loc.Venv, ve, ve)
+}
+
+// envValue is the value of key in an environment list (the last one wins,
+// as for exec).
+func envValue(environ []string, key string) string {
+	v := ""
+	for _, kv := range environ {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
 }
 
 // ours reports whether influx-py made or synced this venv, and so may
@@ -162,6 +214,10 @@ func (s *session) verdict(info *interp.Info) (venvAction, string, error) {
 	switch {
 	case !h.Exists || h.Empty:
 		return venvCreate, "the venv does not exist", nil
+	case s.installing && s.marker.Phase == venv.PhaseCreating:
+		// Killed while the interpreter or pip was being put in: nothing
+		// in it can be trusted, and it is ours to make again.
+		return venvCreate, "an earlier sync was interrupted while creating it", nil
 	case h.NotVenv:
 		return 0, "", &NotVenvError{Path: s.loc.Venv, Reason: "it holds files but no pyvenv.cfg"}
 	}
@@ -222,26 +278,35 @@ func (s *session) wants(info *interp.Info, allowBuild bool) ([]Want, map[string]
 			SHA256:  strings.ToLower(sum),
 		}
 		wants = append(wants, w)
-		req := artifact.Request{
-			Name:    w.File,
-			Package: x.Package.Name + " " + x.Package.Version,
-			URL:     x.File.URL,
-			Size:    -1,
-			SHA256:  w.SHA256,
-		}
-		if x.File.Size != nil {
-			req.Size = *x.File.Size
-		}
-		if x.File.Path != "" {
-			// PEP 751: a relative path is relative to the lock file's folder.
-			req.Path = filepath.FromSlash(x.File.Path)
-			if !filepath.IsAbs(req.Path) {
-				req.Path = filepath.Join(filepath.Dir(s.loc.Lock), req.Path)
-			}
-		}
+		req := fileRequest(x.Package, x.File, s.loc.Lock)
+		req.SHA256 = w.SHA256
 		reqs[w.Name] = req
 	}
 	return wants, reqs, nil
+}
+
+// fileRequest is what the fetch layer needs to find and verify one of the
+// lock's files. PEP 751: a relative path is relative to the lock file's
+// folder.
+func fileRequest(p *lockfile.Package, f *lockfile.File, lockPath string) artifact.Request {
+	sum, _ := f.SHA256()
+	req := artifact.Request{
+		Name:    f.Filename(),
+		Package: strings.TrimSpace(p.Name + " " + p.Version),
+		URL:     f.URL,
+		Size:    -1,
+		SHA256:  strings.ToLower(sum),
+	}
+	if f.Size != nil {
+		req.Size = *f.Size
+	}
+	if f.Path != "" {
+		req.Path = filepath.FromSlash(f.Path)
+		if !filepath.IsAbs(req.Path) {
+			req.Path = filepath.Join(filepath.Dir(lockPath), req.Path)
+		}
+	}
+	return req
 }
 
 // haves lists what site-packages holds, with the file each came from when

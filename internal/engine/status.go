@@ -39,7 +39,7 @@ type Status struct {
 // Status describes the venv without changing it and without starting any
 // process: everything comes from pyvenv.cfg, site-packages and the stamp.
 func (e *Engine) Status(ctx context.Context, opts StatusOptions) (*Status, error) {
-	s, err := e.open(opts.Where, true)
+	s, err := e.open(opts.Where, true, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,8 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -33,6 +33,9 @@ type SyncOptions struct {
 	// held is set when the caller already holds the venv lock (a sync
 	// inside add or remove).
 	held bool
+	// candidate, when set, is synced in place of the lock file's content:
+	// the lock add or remove is about to write.
+	candidate []byte
 }
 
 // SyncResult reports what a sync found and did.
@@ -56,29 +59,37 @@ type SyncResult struct {
 // InfluxDB 3 server needs pip in its venv to start.
 var keepNames = []string{"pip"}
 
-// Sync makes the venv match the lock exactly.
+// Sync makes the venv match the lock exactly. Its steps: the fast path
+// (the stamp vouches for the venv: no process); then, under the venv lock,
+// decide (lock + interpreter + venv -> what to do with the venv and the
+// plan), prepare (every file fetched and verified, and the install checked
+// against the disk and the files it would overwrite, before anything
+// changes), apply (create or rebuild the venv, install, remove), and seal
+// (check what is installed, write the stamp). A failure or a kill at any
+// point leaves the old venv, or one marked as interrupted that the next
+// sync repairs.
 func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error) {
-	s, err := e.open(opts.Where, true)
+	s, err := e.open(opts.Where, true, opts.candidate)
 	if err != nil {
 		return nil, err
 	}
 	res := &SyncResult{PluginDir: s.loc.PluginDir, Venv: s.loc.Venv, Lock: s.loc.Lock, Python: s.loc.Python, DryRun: opts.DryRun}
 	ok, why := s.upToDate()
 	if ok {
+		if !opts.DryRun && !opts.held {
+			e.sweepScratch(s.loc.Venv)
+		}
 		return e.upToDateResult(res, s), nil
 	}
 	e.logf("sync needed: %s", why)
 	if !opts.DryRun && !opts.held {
-		unlock, err := e.lockVenv(ctx, s.loc.Venv, opts.LockTimeout, "sync")
+		release, err := e.takeVenv(ctx, s.loc.Venv, opts.LockTimeout, "sync")
 		if err != nil {
 			return nil, err
 		}
-		defer unlock()
-		if err := e.recoverRebuild(s.loc.Venv); err != nil {
-			return nil, fmt.Errorf("recover an interrupted rebuild: %w", err)
-		}
+		defer release()
 		// Another process may have synced while this one waited.
-		if s, err = e.open(opts.Where, false); err != nil {
+		if s, err = e.open(opts.Where, false, opts.candidate); err != nil {
 			return nil, err
 		}
 		if ok, _ := s.upToDate(); ok {
@@ -92,42 +103,25 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 	}
 	res.PythonVersion = info.FullVersion
 	e.logf("interpreter: %s %s (%s)", info.Implementation, info.FullVersion, info.Platform)
-	action, why, err := s.verdict(info)
+	d, err := e.decide(ctx, s, info, opts)
 	if err != nil {
 		return nil, err
 	}
-	wants, reqs, err := s.wants(info, opts.AllowBuild)
-	if err != nil {
-		return nil, err
-	}
-	res.Packages = len(wants)
-
-	if action == venvKeep && !opts.DryRun && !MakePlan(wants, s.haves(s.state.Dists), keepNames).Empty() {
-		// There is work to do in this venv: first make sure its
-		// interpreter still starts.
-		if action, why, err = e.startsOrRebuild(ctx, s); err != nil {
-			return nil, err
-		}
-	}
-	var have []Have
-	switch action {
+	res.Packages = len(d.wants)
+	res.Plan = d.plan
+	switch d.action {
 	case venvCreate:
 		res.Create = true
 	case venvRebuild:
-		res.Rebuild = why
-		e.warnf("rebuilding venv %s: %s; reinstalling %s from the lock", s.loc.Venv, why, wantNames(wants))
-	default:
-		if s.state.Version != info.FullVersion {
-			e.logf("Python %s -> %s is a patch upgrade: the venv is kept", s.state.Version, info.FullVersion)
+		res.Rebuild = d.why
+		if !opts.DryRun {
+			e.warnf("rebuilding venv %s: %s; reinstalling %s from the lock", s.loc.Venv, d.why, wantNames(d.wants))
 		}
-		have = s.haves(s.state.Dists)
 	}
-	plan := MakePlan(wants, have, keepNames)
-	res.Plan = plan
 	if opts.DryRun {
 		return res, nil
 	}
-	if action == venvKeep && plan.Empty() {
+	if d.action == venvKeep && d.plan.Empty() {
 		// Only the stamp is stale (the lock was reformatted, or
 		// site-packages was touched without changing what is installed):
 		// record the state without choosing, let alone downloading, an
@@ -137,7 +131,7 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 			backend, reason = s.stamp.Backend, s.stamp.BackendReason
 		}
 		res.Backend, res.BackendReason = backend, reason
-		if err := e.finish(s, info, backend, reason, wants); err != nil {
+		if err := e.seal(s, info, backend, reason, d.wants, nil); err != nil {
 			return nil, err
 		}
 		return res, nil
@@ -145,22 +139,33 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 
 	// uv's cache lives inside the venv, on its filesystem, so that uv
 	// hard-links installed files from it instead of copying them.
-	backend, reason, err := e.chooseBackend(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}, filepath.Join(s.loc.Venv, ".uv-cache"), info)
+	tmp, err := newScratch(s.loc.Venv, "tmp")
+	if err != nil {
+		return nil, err
+	}
+	backend, reason, err := e.chooseBackend(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}, filepath.Join(s.loc.Venv, uvCacheDir), tmp, info)
 	if err != nil {
 		return nil, err
 	}
 	res.Backend, res.BackendReason = backend.Name(), reason
 	e.logf("backend: %s (%s)", backend.Name(), reason)
 
-	// Every file is found and verified before the venv is touched, so a
-	// missing or corrupt file changes nothing.
-	files, err := e.fetch(ctx, opts, plan, reqs)
+	// Prepare: every file is found and verified, and the install is
+	// checked against the disk and the venv, before the venv is touched,
+	// so a missing or corrupt file, a full disk or a wheel that would
+	// overwrite pip changes nothing.
+	files, err := e.fetch(ctx, opts, d.plan, d.reqs)
+	if err != nil {
+		return nil, err
+	}
+	wheels, err := e.preflight(s, d, files, info)
 	if err != nil {
 		return nil, err
 	}
 
-	if action != venvKeep {
-		if err := e.createVenv(ctx, backend, s, action == venvRebuild); err != nil {
+	plan := d.plan
+	if d.action != venvKeep {
+		if err := e.createVenv(ctx, backend, s, d.action == venvRebuild); err != nil {
 			return nil, err
 		}
 		// A new venv comes with pip (and, before Python 3.12, setuptools);
@@ -169,19 +174,64 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 		if err != nil {
 			return nil, err
 		}
-		plan = MakePlan(wants, s.haves(dists), keepNames)
+		plan = MakePlan(d.wants, s.haves(dists), keepNames)
 		res.Plan = plan
-	} else if err := venv.MarkInstalling(s.layout, e.Version); err != nil {
+		if err := checkOverwrites(s.state.SitePackages, plan, wheels); err != nil {
+			return nil, err
+		}
+	} else if err := venv.MarkInstalling(s.layout, e.markerInfo()); err != nil {
 		return nil, err
 	}
 
-	if err := e.apply(ctx, backend, s, plan, files, opts.FindLinks); err != nil {
+	if err := e.apply(ctx, backend, s, plan, files, wheels, opts.FindLinks); err != nil {
 		return nil, err
 	}
-	if err := e.finish(s, info, backend.Name(), reason, wants); err != nil {
+	if err := e.seal(s, info, backend.Name(), reason, d.wants, wheels); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// decision is what decide found: what to do with the venv directory, why,
+// and the plan against the venv as it is.
+type decision struct {
+	action venvAction
+	why    string
+	wants  []Want
+	reqs   map[string]artifact.Request
+	plan   *Plan
+}
+
+// decide turns the lock, the interpreter and the venv into a decision. It
+// starts a process only when there is work to do in a venv that is kept:
+// its interpreter and pip must still work (see venvWorks).
+func (e *Engine) decide(ctx context.Context, s *session, info *interp.Info, opts SyncOptions) (*decision, error) {
+	action, why, err := s.verdict(info)
+	if err != nil {
+		return nil, err
+	}
+	wants, reqs, err := s.wants(info, opts.AllowBuild)
+	if err != nil {
+		return nil, err
+	}
+	d := &decision{action: action, why: why, wants: wants, reqs: reqs}
+	if action != venvKeep {
+		d.plan = MakePlan(wants, nil, keepNames)
+		return d, nil
+	}
+	d.plan = MakePlan(wants, s.haves(s.state.Dists), keepNames)
+	if !d.plan.Empty() && !opts.DryRun {
+		if d.action, d.why, err = e.venvWorks(ctx, s); err != nil {
+			return nil, err
+		}
+		if d.action == venvRebuild {
+			d.plan = MakePlan(wants, nil, keepNames)
+		}
+	}
+	if d.action == venvKeep && s.state.Version != info.FullVersion {
+		e.logf("Python %s -> %s is a patch upgrade: the venv is kept", s.state.Version, info.FullVersion)
+	}
+	return d, nil
 }
 
 func (e *Engine) upToDateResult(res *SyncResult, s *session) *SyncResult {
@@ -191,6 +241,12 @@ func (e *Engine) upToDateResult(res *SyncResult, s *session) *SyncResult {
 	res.Packages = len(s.stamp.Installed)
 	e.logf("up to date: the stamp matches the lock, the interpreter and site-packages")
 	return res
+}
+
+// markerInfo is what the marker records of this run, for the message of a
+// later one.
+func (e *Engine) markerInfo() string {
+	return fmt.Sprintf("influx-py %s, started %s", e.Version, e.Now().UTC().Format(time.RFC3339))
 }
 
 // fetch gets every file the plan installs, verified, keyed by sha256.
@@ -225,155 +281,6 @@ func (e *Engine) fetch(ctx context.Context, opts SyncOptions, plan *Plan, all ma
 	return files, nil
 }
 
-// createVenv makes the venv, or rebuilds it: the old one is moved aside on
-// the same filesystem and put back if the new one cannot be made.
-func (e *Engine) createVenv(ctx context.Context, b Backend, s *session, rebuild bool) error {
-	dir := s.loc.Venv
-	var aside string
-	if rebuild {
-		aside = fmt.Sprintf("%s.old-%d", dir, os.Getpid())
-		if err := os.Rename(dir, aside); err != nil {
-			return fmt.Errorf("move old venv aside: %w", err)
-		}
-	} else if err := os.RemoveAll(dir); err != nil {
-		// Only an empty directory or influx-py's own leftovers get here.
-		return fmt.Errorf("clear %s: %w", dir, err)
-	}
-	e.logf("creating venv %s with %s", dir, s.loc.Python)
-	err := b.Create(ctx, s.loc.Python, dir)
-	if err == nil {
-		err = venv.MarkInstalling(s.layout, e.Version)
-	}
-	if err == nil {
-		s.state, err = venv.Inspect(s.layout)
-		if err == nil && s.state.SitePackages == "" {
-			err = fmt.Errorf("new venv %s has no site-packages", dir)
-		}
-	}
-	if err != nil {
-		if aside != "" {
-			os.RemoveAll(dir)
-			if rerr := os.Rename(aside, dir); rerr != nil {
-				return fmt.Errorf("%w (and restoring the old venv from %s failed: %v)", err, aside, rerr)
-			}
-		}
-		return err
-	}
-	// The new venv is marked as ours before the old one goes, so an
-	// interruption here leaves something the next sync may repair.
-	s.stamp = nil
-	if aside != "" {
-		if err := os.RemoveAll(aside); err != nil {
-			e.warnf("remove old venv %s: %v", aside, err)
-		}
-	}
-	return nil
-}
-
-// apply carries out the plan with the backend.
-func (e *Engine) apply(ctx context.Context, b Backend, s *session, plan *Plan, files map[string]string, findLinks []string) error {
-	py := s.layout.Python()
-	var remove []string
-	for _, h := range plan.Remove {
-		remove = append(remove, h.Name)
-	}
-	if len(remove) > 0 {
-		e.logf("removing %s", strings.Join(remove, " "))
-		if err := b.Uninstall(ctx, py, remove); err != nil {
-			return err
-		}
-	}
-	// Replacements are not uninstalled first: the backend reinstalls what it
-	// is given, which also covers a lock that pins another pip (pip cannot
-	// install anything once it has uninstalled itself).
-	install := append([]Want(nil), plan.Install...)
-	for _, c := range plan.Replace {
-		install = append(install, c.To)
-	}
-	if len(install) == 0 {
-		return nil
-	}
-	tmp, err := os.MkdirTemp("", "influx-py-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	var req strings.Builder
-	// Every requirement is a verified local file, so the installer never
-	// needs an index; the find-links folders are offered only for the build
-	// dependencies of an sdist (--allow-build).
-	for _, d := range findLinks {
-		if abs, err := filepath.Abs(d); err == nil {
-			fmt.Fprintf(&req, "--find-links %s\n", abs)
-		}
-	}
-	for _, w := range install {
-		path, ok := files[w.SHA256]
-		if !ok {
-			return fmt.Errorf("internal error: no verified file for %s %s", w.Name, w.Version)
-		}
-		// Installers name a wheel's contents from its file name, so the file
-		// is offered under the name the lock gives it.
-		link := filepath.Join(tmp, w.File)
-		if err := os.Symlink(path, link); err != nil {
-			link = path
-		}
-		fmt.Fprintf(&req, "%s --hash=sha256:%s\n", link, w.SHA256)
-	}
-	reqFile := filepath.Join(tmp, "requirements.txt")
-	if err := os.WriteFile(reqFile, []byte(req.String()), 0o644); err != nil {
-		return err
-	}
-	e.logf("installing %d files", len(install))
-	return b.Install(ctx, py, reqFile)
-}
-
-// finish checks that the venv now holds exactly the lock, then writes the
-// stamp and clears the installing marker.
-func (e *Engine) finish(s *session, info *interp.Info, backend, reason string, wants []Want) error {
-	dists, err := venv.Installed(s.state.SitePackages)
-	if err != nil {
-		return err
-	}
-	wanted := map[string]Want{}
-	for _, w := range wants {
-		wanted[w.Name] = w
-	}
-	var have []Have
-	records := map[string]string{}
-	for _, d := range dists {
-		h := Have{Name: d.Name, Version: normVersion(d.Version)}
-		if w, ok := wanted[d.Name]; ok && w.Version == h.Version && !d.MetadataMissing {
-			h.SHA256 = w.SHA256
-			records[d.Name] = venv.RecordDigest(d)
-		}
-		have = append(have, h)
-	}
-	if left := MakePlan(wants, have, keepNames); !left.Empty() {
-		return fmt.Errorf("after installing, the venv still differs from the lock: %s", describe(left))
-	}
-	listing, err := venv.ListingDigest(s.state.SitePackages)
-	if err != nil {
-		return err
-	}
-	st := &venv.Stamp{
-		Tool:          "influx-py " + e.Version,
-		LockDigest:    s.digest,
-		Interpreter:   venv.StampInterpreter{Path: s.loc.Python, Version: info.FullVersion, Identity: s.identity},
-		Backend:       backend,
-		BackendReason: reason,
-		ListingDigest: listing,
-		Time:          e.Now().UTC().Format(time.RFC3339),
-	}
-	for _, w := range wants {
-		st.Installed = append(st.Installed, venv.StampDist{Name: w.Name, Version: w.Version, SHA256: w.SHA256, File: w.File, Record: records[w.Name]})
-	}
-	if err := venv.WriteStamp(s.layout, st); err != nil {
-		return err
-	}
-	return venv.ClearInstalling(s.layout)
-}
-
 func describe(p *Plan) string {
 	var parts []string
 	for _, w := range p.Install {
@@ -395,30 +302,55 @@ func wantNames(wants []Want) string {
 	}
 	names := make([]string, len(wants))
 	for i, w := range wants {
-		names[i] = w.Name + " " + w.Version
+		names[i] = strings.TrimSpace(w.Name + " " + w.Version)
 	}
 	return strings.Join(names, ", ")
 }
 
-// startsOrRebuild runs the venv's interpreter once: a venv whose files are
-// all there can still have an interpreter that no longer starts (its
-// shared library went with an upgrade). Such a venv is rebuilt when
-// influx-py made it, and refused otherwise. Only syncs with packages to
-// change get here (and check's slow path): the no-op path, a stamp refresh
-// and a dry run start nothing.
-func (e *Engine) startsOrRebuild(ctx context.Context, s *session) (venvAction, string, error) {
-	_, err := e.Runner.Run(ctx, run.Cmd{Path: s.layout.Python(), Args: []string{"-I", "-c", "pass"}, Env: run.Env(e.Environ, run.PythonEnv())})
+// venvWorks runs `python -m pip --version` in the venv, as the InfluxDB 3
+// server does before it starts: a venv whose files are all there can still
+// have an interpreter that no longer starts (its shared library went with an
+// upgrade) or a pip that no longer imports (a wheel overwrote its files, an
+// earlier creation was cut short), and the server refuses to install into
+// it. Such a venv is rebuilt when influx-py made it, and refused otherwise.
+// Only syncs with packages to change get here (and check's and doctor's
+// slow paths): the no-op path, a stamp refresh and a dry run start nothing.
+func (e *Engine) venvWorks(ctx context.Context, s *session) (venvAction, string, error) {
+	err := e.pipWorks(ctx, s.layout)
 	if err == nil {
 		return venvKeep, "", nil
 	}
 	if ctx.Err() != nil {
 		return 0, "", ctx.Err()
 	}
-	why := fmt.Sprintf("its interpreter does not start (%v)", firstLine(err.Error()))
+	why := fmt.Sprintf("its pip does not run (%s)", childReason(err))
+	if _, perr := e.Runner.Run(ctx, run.Cmd{Path: s.layout.Python(), Args: []string{"-I", "-c", "pass"}, Env: run.Env(e.Environ, run.PythonEnv())}); perr != nil {
+		why = fmt.Sprintf("its interpreter does not start (%s)", childReason(perr))
+	}
 	if !s.ours() {
 		return 0, "", &NotVenvError{Path: s.loc.Venv, Reason: why + ", and influx-py did not make it"}
 	}
 	return venvRebuild, why, nil
+}
+
+// pipWorks is the server's own probe of a venv.
+func (e *Engine) pipWorks(ctx context.Context, l venv.Layout) error {
+	_, err := e.Runner.Run(ctx, run.Cmd{Path: l.Python(), Args: []string{"-I", "-m", "pip", "--version"}, Env: run.Env(e.Environ, run.PythonEnv())})
+	return err
+}
+
+// childReason is the gist of a failed child for a one-line message: the
+// last line of its stderr (where Python puts the exception), else the
+// error's first line.
+func childReason(err error) string {
+	var re *run.Error
+	if errors.As(err, &re) {
+		lines := strings.Split(strings.TrimSpace(re.Stderr), "\n")
+		if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
+			return last
+		}
+	}
+	return firstLine(err.Error())
 }
 
 func firstLine(s string) string {

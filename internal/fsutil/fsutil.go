@@ -1,17 +1,35 @@
 // Package fsutil holds the file operations that must not leave a half-written
-// file behind.
+// file behind, nor debris that nothing removes.
 package fsutil
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
+
+// tempInfix marks influx-py's temporary files: a write of NAME goes through
+// ".NAME.tmp-RANDOM" in the same directory.
+const tempInfix = ".tmp-"
+
+// TempPattern is the os.CreateTemp pattern of the temporary files a write
+// of name uses.
+func TempPattern(name string) string {
+	return "." + filepath.Base(name) + tempInfix + "*"
+}
 
 // WriteFile writes data to name atomically: into a temporary file in the same
 // directory, synced, then renamed over name. A reader sees the old content or
-// the new one, never a mix, and a crash leaves at most a stray temp file.
+// the new one, never a mix, and a crash leaves at most a temporary file that
+// the next write of name removes.
+//
+// When name is a symbolic link, the file it points to is written and the
+// link stays. An existing file keeps its permission bits (and, where the
+// platform allows, its owner); perm applies to a new file only.
 func WriteFile(name string, data []byte, perm os.FileMode) error {
 	return WriteFrom(name, perm, func(w io.Writer) error {
 		_, err := w.Write(data)
@@ -21,15 +39,30 @@ func WriteFile(name string, data []byte, perm os.FileMode) error {
 
 // WriteFrom is WriteFile for content produced by a function.
 func WriteFrom(name string, perm os.FileMode, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(name)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
+	target, err := FollowLink(name)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	var old fs.FileInfo
+	if fi, err := os.Stat(target); err == nil {
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("write %s: %s is not a regular file", name, target)
+		}
+		old, perm = fi, fi.Mode().Perm()
+	}
+	dir := filepath.Dir(target)
+	SweepTemps(dir, TempPattern(target))
+	f, err := createLockedTemp(dir, TempPattern(target))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	tmp := f.Name()
+	closed := false
 	defer func() {
 		if err != nil {
-			f.Close()
+			if !closed {
+				f.Close()
+			}
 			os.Remove(tmp)
 		}
 	}()
@@ -39,17 +72,131 @@ func WriteFrom(name string, perm os.FileMode, fill func(io.Writer) error) (err e
 	if err = f.Chmod(perm); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
+	if old != nil {
+		keepOwner(f, old)
+	}
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+	if renameWhileOpen {
+		// The temporary file stays locked until it has its final name, so
+		// that no other process mistakes it for debris.
+		err = os.Rename(tmp, target)
+		closed = true
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	} else {
+		closed = true
+		if err = f.Close(); err == nil {
+			err = os.Rename(tmp, target)
+		}
 	}
-	if err = os.Rename(tmp, name); err != nil {
+	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	syncDir(dir)
 	return nil
+}
+
+// FollowLink returns the path a chain of symbolic links at name ends at,
+// whether or not that path exists. Intermediate directories are left as
+// they are: only the last component decides what a rename or a removal of
+// name would replace. A name that is not a link is returned unchanged.
+func FollowLink(name string) (string, error) {
+	p := name
+	for range 40 {
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return p, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return p, nil
+		}
+		target, err := os.Readlink(p)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(p), target)
+		}
+		p = target
+	}
+	return "", fmt.Errorf("%s: too many levels of symbolic links", name)
+}
+
+// createLockedTemp creates a temporary file that holds a lock for as long as
+// it is open: SweepTemps removes only the temporary files whose writer has
+// gone. A sweeper that got the new file in the instant between its creation
+// and its locking has removed it; then another is made.
+func createLockedTemp(dir, pattern string) (*os.File, error) {
+	for range 8 {
+		f, err := os.CreateTemp(dir, pattern)
+		if err != nil {
+			return nil, err
+		}
+		ok, err := tryLock(f)
+		if err == nil && ok && samePath(f) {
+			return f, nil
+		}
+		f.Close()
+		if err != nil {
+			os.Remove(f.Name())
+			return nil, err
+		}
+	}
+	return nil, errors.New("could not create a temporary file that stays put")
+}
+
+// samePath reports whether f's name still refers to f.
+func samePath(f *os.File) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Lstat(f.Name())
+	return err == nil && os.SameFile(a, b)
+}
+
+// SweepTemps removes the files in dir matching pattern (os.CreateTemp's
+// syntax, as TempPattern gives it) whose writer is no longer running: a
+// process killed in the middle of a write leaves its temporary file, and the
+// next write of the same file removes it. A file another process is still
+// writing is locked and left alone. Where locks are not available nothing is
+// removed. Errors are ignored: sweeping is housekeeping.
+func SweepTemps(dir, pattern string) {
+	if !canLock {
+		return
+	}
+	prefix, suffix, _ := strings.Cut(pattern, "*")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if !e.Type().IsRegular() || len(n) < len(prefix)+len(suffix) || !strings.HasPrefix(n, prefix) || !strings.HasSuffix(n, suffix) {
+			continue
+		}
+		removeIfAbandoned(filepath.Join(dir, n))
+	}
+}
+
+func removeIfAbandoned(p string) {
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if ok, err := tryLock(f); err != nil || !ok {
+		return
+	}
+	if samePath(f) {
+		os.Remove(p)
+	}
 }
 
 // syncDir makes a rename durable. Errors are ignored: some platforms and
@@ -61,4 +208,22 @@ func syncDir(dir string) {
 	}
 	d.Sync()
 	d.Close()
+}
+
+// TryLockFile takes the lock lockedfile.Mutex takes on path, if no other
+// process holds it, without waiting. ok is false when it is held, or when
+// this platform cannot tell.
+func TryLockFile(path string) (unlock func(), ok bool, err error) {
+	if !canLock {
+		return nil, false, nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
+	if err != nil {
+		return nil, false, err
+	}
+	if ok, err := tryLock(f); err != nil || !ok {
+		f.Close()
+		return nil, false, err
+	}
+	return func() { f.Close() }, true, nil
 }

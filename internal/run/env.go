@@ -10,9 +10,9 @@ import (
 // be tested without starting one.
 //
 // Variables that would make a child act on something other than what
-// influx-py chose are removed: an activated venv (VIRTUAL_ENV), a foreign
-// standard library (PYTHONHOME, PYTHONPATH), user site-packages, and every
-// PIP_* and UV_* setting (an inherited PIP_FIND_LINKS or UV_INDEX_URL would
+// influx-py chose are removed: an activated venv (VIRTUAL_ENV), every
+// PYTHON* setting (a foreign standard library, user site-packages, warnings
+// turned into errors, an interactive prompt), and every PIP_* and UV_* setting (an inherited PIP_FIND_LINKS or UV_INDEX_URL would
 // change what gets installed). Overrides are applied last; an override whose
 // value is empty removes the variable.
 func Env(parent []string, overrides map[string]string) []string {
@@ -40,13 +40,16 @@ func Env(parent []string, overrides map[string]string) []string {
 }
 
 func stripped(k string) bool {
-	switch strings.ToUpper(k) {
-	case "VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONUSERBASE",
-		"PYTHONNOUSERSITE", "PYTHONEXECUTABLE", "__PYVENV_LAUNCHER__", "CONDA_PREFIX":
+	u := strings.ToUpper(k)
+	switch u {
+	case "VIRTUAL_ENV", "__PYVENV_LAUNCHER__", "CONDA_PREFIX":
 		return true
 	}
-	u := strings.ToUpper(k)
-	return strings.HasPrefix(u, "PIP_") || strings.HasPrefix(u, "UV_")
+	// Every PYTHON* variable changes how an interpreter starts or behaves
+	// (PYTHONWARNINGS=error fails pip on a deprecation, PYTHONINSPECT=1
+	// leaves it waiting at a prompt): none is inherited, only those
+	// PythonEnv sets on purpose.
+	return strings.HasPrefix(u, "PYTHON") || strings.HasPrefix(u, "PIP_") || strings.HasPrefix(u, "UV_")
 }
 
 // PythonEnv is the override set every Python child of influx-py gets: no user

@@ -24,6 +24,8 @@ func TestEnv(t *testing.T) {
 				"VIRTUAL_ENV=/other/.venv", "PYTHONHOME=/opt/py", "PYTHONPATH=/opt/lib",
 				"PYTHONSTARTUP=/x.py", "PYTHONUSERBASE=/u", "PYTHONNOUSERSITE=0",
 				"PYTHONEXECUTABLE=/p", "__PYVENV_LAUNCHER__=/l", "CONDA_PREFIX=/conda",
+				"PYTHONWARNINGS=error", "PYTHONINSPECT=1", "PYTHONDONTWRITEBYTECODE=1",
+				"PYTHONSAFEPATH=1", "PYTHONVERBOSE=1", "pythonoptimize=2", "PYTHON=python3",
 				"HOME=/root",
 			},
 			want: []string{"HOME=/root"},
@@ -39,8 +41,8 @@ func TestEnv(t *testing.T) {
 		},
 		{
 			name:   "keeps names that only contain PIP or UV elsewhere",
-			parent: []string{"MY_PIP_X=1", "PIPX_HOME=/p", "UVX=1", "XUV_A=2", "PIP=3"},
-			want:   []string{"MY_PIP_X=1", "PIP=3", "PIPX_HOME=/p", "UVX=1", "XUV_A=2"},
+			parent: []string{"MY_PIP_X=1", "PIPX_HOME=/p", "UVX=1", "XUV_A=2", "PIP=3", "MY_PYTHONPATH=1"},
+			want:   []string{"MY_PIP_X=1", "MY_PYTHONPATH=1", "PIP=3", "PIPX_HOME=/p", "UVX=1", "XUV_A=2"},
 		},
 		{
 			name:   "case-insensitive match covers the fixed names too",

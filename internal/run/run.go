@@ -26,6 +26,13 @@ type Runner struct {
 	Started atomic.Int64
 	// WaitDelay bounds how long a cancelled child may keep its pipes open.
 	WaitDelay time.Duration
+	// Intercept, when set, is called for every child instead of starting
+	// it; start starts it. n numbers the calls of Run from 1. It lets the
+	// wiring trace children or inject faults (the interruption tests fail
+	// or abandon the run at the Nth child) without a global.
+	Intercept func(n int64, c Cmd, start func() ([]byte, error)) ([]byte, error)
+
+	calls atomic.Int64
 }
 
 // Cmd describes one child process.
@@ -73,6 +80,14 @@ const stderrLimit = 16 << 10
 // Run starts c, waits for it and returns its collected stdout. A child that
 // fails gives an *Error carrying its stderr; a cancelled context kills it.
 func (r *Runner) Run(ctx context.Context, c Cmd) ([]byte, error) {
+	n := r.calls.Add(1)
+	if r.Intercept != nil {
+		return r.Intercept(n, c, func() ([]byte, error) { return r.start(ctx, c) })
+	}
+	return r.start(ctx, c)
+}
+
+func (r *Runner) start(ctx context.Context, c Cmd) ([]byte, error) {
 	line := CommandLine(c.Path, c.Args)
 	if r.Log != nil {
 		fmt.Fprintf(r.Log, "+ %s\n", line)

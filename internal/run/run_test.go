@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -185,6 +186,40 @@ func TestRunStartedCounts(t *testing.T) {
 		if n := r.Started.Load(); n != int64(i+1) {
 			t.Fatalf("after %d runs Started = %d", i+1, n)
 		}
+	}
+}
+
+// TestRunIntercept: the hook sees every call, numbered, and decides whether
+// and when the child starts.
+func TestRunIntercept(t *testing.T) {
+	needSh(t)
+	dir := t.TempDir()
+	var seen []string
+	r := Runner{Intercept: func(n int64, c Cmd, start func() ([]byte, error)) ([]byte, error) {
+		seen = append(seen, fmt.Sprintf("%d:%s", n, c.Args[1]))
+		if n == 2 {
+			return nil, errors.New("injected")
+		}
+		return start()
+	}}
+	ctx := context.Background()
+	for _, name := range []string{"one", "two", "three"} {
+		_, err := r.Run(ctx, Cmd{Path: sh, Args: []string{"-c", "touch " + name}, Dir: dir})
+		if (err != nil) != (name == "two") || (err != nil && err.Error() != "injected") {
+			t.Fatalf("%s: err = %v", name, err)
+		}
+	}
+	if got := strings.Join(seen, " "); got != "1:touch one 2:touch two 3:touch three" {
+		t.Fatalf("intercepted %q", got)
+	}
+	// The child the hook refused never ran, and is not counted as started.
+	for name, want := range map[string]bool{"one": true, "two": false, "three": true} {
+		if _, err := os.Stat(filepath.Join(dir, name)); (err == nil) != want {
+			t.Errorf("%s ran = %v, want %v", name, err == nil, want)
+		}
+	}
+	if n := r.Started.Load(); n != 2 {
+		t.Errorf("Started = %d, want 2", n)
 	}
 }
 

@@ -38,8 +38,8 @@ type Backend struct {
 func (b *Backend) Name() string { return "uv" }
 
 // Create makes a venv at dir for python with `uv venv`, then installs pip
-// into it from a local wheel, offline. dir must be absent or a venv: uv
-// 0.12 refuses to clear anything else (and the engine removes it first).
+// into it from a local wheel, offline. dir is absent or an empty directory
+// (the engine clears it first); what it holds is kept.
 func (b *Backend) Create(ctx context.Context, python, dir string) error {
 	if b.UV == nil {
 		return errNoUV
@@ -130,18 +130,16 @@ func Env(environ []string, cacheDir string) []string {
 //   - --no-cache: this step needs no cache, and a cache inside dir (the
 //     engine may put it there) would make dir look like an existing
 //     non-venv folder that uv refuses to replace.
-//   - --clear from uv 0.8.0 on: Create means a new venv, and those releases
-//     ask (0.8, 0.9) or refuse (0.10 and later) before replacing an existing
-//     one without it; older releases replace it anyway and reject the flag.
+//   - --allow-existing (every uv from 0.1.40): the engine hands over an
+//     empty directory holding only its "creating" marker, which must
+//     survive, so that a creation killed half-way is known for what it
+//     is. Without it uv 0.8 and 0.9 ask, and 0.10 and later refuse, before
+//     touching an existing directory (--clear would remove the marker).
 func VenvArgs(uvVersion, python, dir string) ([]string, error) {
 	if _, err := parseVersion(uvVersion); err != nil {
 		return nil, fmt.Errorf("uv version: %w", err)
 	}
-	args := []string{"venv", "--python", python, "--no-project", "--no-python-downloads", "--no-cache"}
-	if atLeast(uvVersion, clearSince) {
-		args = append(args, "--clear")
-	}
-	return append(args, "--", dir), nil
+	return []string{"venv", "--python", python, "--no-project", "--no-python-downloads", "--no-cache", "--allow-existing", "--", dir}, nil
 }
 
 // PipSeedArgs is the argv that installs pip into a new venv from a local

@@ -52,18 +52,13 @@ func TestVenvArgs(t *testing.T) {
 		version string
 		want    []string
 	}{
-		// 0.6.14: the real test peer. It has no --clear of its own (its
-		// virtualenv-compatibility --clear only warns) and replaces an
-		// existing venv by default.
-		{"0.6.14", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--", "/v"}},
-		{"0.4.4", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--", "/v"}},
-		{"0.7.22", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--", "/v"}},
-		// 0.8.0 added --clear (and prompts without it); 0.10.0 requires it.
-		{"0.8.0", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--clear", "--", "/v"}},
-		{"0.10.0", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--clear", "--", "/v"}},
-		// 0.12.18: the pinned release.
-		{"0.12.18", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--clear", "--", "/v"}},
-		{"0.12.18+3", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--clear", "--", "/v"}},
+		// Every uv from the oldest accepted to the pinned one gets the same
+		// argv: --allow-existing keeps the engine's "creating" marker.
+		{"0.6.14", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--allow-existing", "--", "/v"}},
+		{"0.4.4", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--allow-existing", "--", "/v"}},
+		{"0.8.0", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--allow-existing", "--", "/v"}},
+		{"0.12.18", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--allow-existing", "--", "/v"}},
+		{"0.12.18+3", []string{"venv", "--python", "/py/bin/python3", "--no-project", "--no-python-downloads", "--no-cache", "--allow-existing", "--", "/v"}},
 	}
 	for _, tt := range tests {
 		got, err := VenvArgs(tt.version, "/py/bin/python3", "/v")
@@ -232,7 +227,7 @@ func TestBackendArgvStandIn(t *testing.T) {
 		}
 	}
 	want := []string{
-		"[venv] [--python] [/opt/py/bin/python3] [--no-project] [--no-python-downloads] [--no-cache] [--clear] [--] [" + venv + "]",
+		"[venv] [--python] [/opt/py/bin/python3] [--no-project] [--no-python-downloads] [--no-cache] [--allow-existing] [--] [" + venv + "]",
 		"[pip] [install] [--python] [" + venv + "/bin/python] [--offline] [--no-index] [--no-deps] [--] [/w/pip-23.2.1-py3-none-any.whl]",
 		"[pip] [install] [--python] [" + venv + "/bin/python] [--require-hashes] [--no-deps] [--offline] [--no-index] [--reinstall] [-r] [/tmp/req.txt]",
 		"[pip] [uninstall] [--python] [" + venv + "/bin/python] [--] [old-dist]",

@@ -15,11 +15,6 @@ import (
 // install --require-hashes --offline --no-index --reinstall` (0.2.x).
 const MinVersion = "0.4.4"
 
-// clearSince is the first uv whose `uv venv` has --clear. From 0.8.0 uv
-// asks before replacing an existing directory and from 0.10.0 refuses
-// without --clear; older releases replace it and reject the flag.
-const clearSince = "0.8.0"
-
 // tripleRE matches a Rust target triple such as x86_64-unknown-linux-gnu
 // (and not a date such as 2026-01-01).
 var tripleRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(?:-[a-z0-9_]+){2,}$`)

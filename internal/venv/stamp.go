@@ -164,35 +164,68 @@ func Fingerprint(dists []StampDist) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// The phases the marker records. A venv marked "creating" is a directory
+// influx-py was turning into a venv (interpreter, pip) when it stopped:
+// nothing in it can be trusted, and the next sync makes it again. A venv
+// marked "installing" has its interpreter and pip, and may hold half-done
+// installs that the next sync repairs.
+const (
+	PhaseCreating   = "creating"
+	PhaseInstalling = "installing"
+)
+
+// Marker is what the "installing" marker file records.
+type Marker struct {
+	Phase string // PhaseCreating or PhaseInstalling
+	Info  string // what was being done, by which influx-py
+}
+
+// MarkCreating records, in an otherwise empty directory, that influx-py is
+// about to make a venv there. It is written before the interpreter is run,
+// so a creation killed at any moment leaves a directory marked as ours.
+func MarkCreating(l Layout, info string) error {
+	return writeMarker(l, PhaseCreating, info)
+}
+
 // MarkInstalling records, before influx-py changes the venv, that a change is
 // under way; info (what is being done, by which process) is stored for the
 // message a later run shows if the change never finished. The marker is
 // cleared only after the new stamp is written, so its presence means the venv
 // may be half-changed.
 func MarkInstalling(l Layout, info string) error {
-	if err := fsutil.WriteFile(l.InstallingPath(), []byte(info), 0o644); err != nil {
-		return fmt.Errorf("mark venv as installing: %w", err)
+	return writeMarker(l, PhaseInstalling, info)
+}
+
+func writeMarker(l Layout, phase, info string) error {
+	if err := fsutil.WriteFile(l.InstallingPath(), []byte(phase+"\n"+info+"\n"), 0o644); err != nil {
+		return fmt.Errorf("mark venv as %s: %w", phase, err)
 	}
 	return nil
 }
 
-// Installing reports whether the installing marker is present.
+// Installing reports whether the marker is present, whatever its phase.
 func Installing(l Layout) (bool, error) {
-	_, ok, err := InstallingInfo(l)
+	_, ok, err := ReadMarker(l)
 	return ok, err
 }
 
-// InstallingInfo returns the info stored by MarkInstalling, if the marker is
-// present.
-func InstallingInfo(l Layout) (info string, ok bool, err error) {
+// ReadMarker returns the marker, if present. A marker from an older
+// influx-py, which recorded no phase, reads as PhaseInstalling: those were
+// written only once the venv had been made.
+func ReadMarker(l Layout) (Marker, bool, error) {
 	data, err := os.ReadFile(l.InstallingPath())
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", false, nil
+		return Marker{}, false, nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("read installing marker: %w", err)
+		return Marker{}, false, fmt.Errorf("read installing marker: %w", err)
 	}
-	return string(data), true, nil
+	first, rest, _ := strings.Cut(string(data), "\n")
+	switch first {
+	case PhaseCreating, PhaseInstalling:
+		return Marker{Phase: first, Info: strings.TrimSpace(rest)}, true, nil
+	}
+	return Marker{Phase: PhaseInstalling, Info: strings.TrimSpace(string(data))}, true, nil
 }
 
 // ClearInstalling removes the installing marker; a missing marker is not an

@@ -153,9 +153,22 @@ func TestInstallingMarker(t *testing.T) {
 	if on, err := Installing(l); !on || err != nil {
 		t.Fatalf("after Mark: %v, %v", on, err)
 	}
-	info, ok, err := InstallingInfo(l)
-	if !ok || err != nil || info != "sync by pid 42 at 2024-05-01T12:00:00Z" {
-		t.Errorf("info %q, %v, %v", info, ok, err)
+	m, ok, err := ReadMarker(l)
+	if !ok || err != nil || m != (Marker{PhaseInstalling, "sync by pid 42 at 2024-05-01T12:00:00Z"}) {
+		t.Errorf("marker %+v, %v, %v", m, ok, err)
+	}
+	if err := MarkCreating(l, "influx-py dev"); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok, err := ReadMarker(l); !ok || err != nil || m != (Marker{PhaseCreating, "influx-py dev"}) {
+		t.Errorf("marker %+v, %v, %v", m, ok, err)
+	}
+	// An older influx-py wrote its version alone, once the venv existed.
+	if err := os.WriteFile(l.InstallingPath(), []byte("0.1.0"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok, err := ReadMarker(l); !ok || err != nil || m != (Marker{PhaseInstalling, "0.1.0"}) {
+		t.Errorf("old marker %+v, %v, %v", m, ok, err)
 	}
 	if err := ClearInstalling(l); err != nil {
 		t.Fatal(err)
