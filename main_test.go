@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +21,9 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/influx-py/influx-py/internal/lockfile"
+	"github.com/influx-py/influx-py/internal/pep508"
 	"github.com/influx-py/influx-py/internal/tags"
+	"github.com/influx-py/influx-py/internal/wheel"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
 
@@ -81,6 +85,10 @@ func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 			if name, ok := strings.CutPrefix(cond, "have:"); ok {
 				return pythons[name] != "", nil
 			}
+			// [tmpfs] holds where a small tmpfs can be mounted (root).
+			if cond == "tmpfs" {
+				return canMountTmpfs(), nil
+			}
 			// [backend:uv] holds in the run through uv.
 			if name, ok := strings.CutPrefix(cond, "backend:"); ok {
 				return env["INFLUX_PY_BACKEND"] == name, nil
@@ -99,6 +107,7 @@ func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 				cmdMklock(ts, false, append([]string{args[0]}, strings.Fields(ts.ReadFile(args[1]))...))
 			},
 			"corrupt":  cmdCorrupt,
+			"tmpfs":    cmdTmpfs,
 			"cpdir":    cmdCpdir,
 			"truncate": cmdTruncate,
 			"serve":    cmdServe,
@@ -125,6 +134,11 @@ func findPythons() map[string]string {
 			root = filepath.Join(home, ".pyenv")
 		}
 	}
+	// PIP26 is a Python whose pip is 26 (pip lock), when .ci/run or the
+	// developer provides one.
+	if p := os.Getenv("INFLUX_PY_TEST_PIP26"); p != "" {
+		out["PIP26"] = p
+	}
 	matches, _ := filepath.Glob(filepath.Join(root, "versions", "3.*", "bin", "python3"))
 	for _, m := range matches {
 		v := filepath.Base(filepath.Dir(filepath.Dir(m))) // 3.12.1
@@ -149,16 +163,36 @@ func cmdMkwheels(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 }
 
-// mkwheel [-body TEXT] DIR NAME VERSION [TAG]: build one importable wheel
-// whose module defines VERSION and BODY (so two builds of one version can
-// differ).
+// mkwheel [-body TEXT] [-file PATH=TEXT]... [-big N] [-badcrc] DIR NAME
+// VERSION [TAG]: build one importable wheel whose module defines VERSION and
+// BODY (so two builds of one version can differ). -file adds a file at PATH
+// inside the wheel (pip/__init__.py, to overwrite pip's); -big adds a
+// module data file of N MiB; -badcrc gives that file a wrong CRC-32 in the
+// zip, so that an installer fails after writing it.
 func cmdMkwheel(ts *testscript.TestScript, neg bool, args []string) {
 	body := ""
-	if len(args) > 1 && args[0] == "-body" {
-		body, args = args[1], args[2:]
+	extra := map[string][]byte{}
+	big, badCRC := 0, false
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch {
+		case args[0] == "-body" && len(args) > 1:
+			body, args = args[1], args[2:]
+		case args[0] == "-file" && len(args) > 1:
+			p, text, _ := strings.Cut(args[1], "=")
+			extra[p] = []byte(text + "\n")
+			args = args[2:]
+		case args[0] == "-big" && len(args) > 1:
+			n, err := strconv.Atoi(args[1])
+			ts.Check(err)
+			big, args = n, args[2:]
+		case args[0] == "-badcrc":
+			badCRC, args = true, args[1:]
+		default:
+			ts.Fatalf("mkwheel: unknown option %s", args[0])
+		}
 	}
 	if neg || len(args) < 3 || len(args) > 4 {
-		ts.Fatalf("usage: mkwheel [-body TEXT] DIR NAME VERSION [TAG]")
+		ts.Fatalf("usage: mkwheel [-body TEXT] [-file PATH=TEXT]... [-big N] [-badcrc] DIR NAME VERSION [TAG]")
 	}
 	mod := strings.ReplaceAll(strings.ToLower(args[1]), "-", "_")
 	s := wheelbuild.Spec{
@@ -166,19 +200,74 @@ func cmdMkwheel(ts *testscript.TestScript, neg bool, args []string) {
 		Version: args[2],
 		Files:   map[string][]byte{mod + "/__init__.py": []byte(fmt.Sprintf("VERSION = %q\nBODY = %q\n", args[2], body))},
 	}
+	for p, data := range extra {
+		s.Files[p] = data
+	}
+	bigName := mod + "/big.bin"
+	if big > 0 {
+		s.Files[bigName] = bytes.Repeat([]byte("influx-py "), big<<20/10)
+	}
 	if len(args) == 4 {
 		s.Tag = args[3]
 	}
 	ts.Check(os.MkdirAll(ts.MkAbs(args[0]), 0o755))
-	_, err := wheelbuild.WriteFile(ts.MkAbs(args[0]), s)
+	name, data, err := wheelbuild.Build(s)
 	ts.Check(err)
+	if badCRC {
+		data = breakCRC(ts, data, bigName)
+	}
+	ts.Check(os.WriteFile(filepath.Join(ts.MkAbs(args[0]), name), data, 0o644))
 }
 
-// mklock LOCK WHEEL...: write a PEP 751 lock for the wheels, by relative
-// path. A WHEEL of the form url=URL@FILE locks FILE by URL instead.
+// breakCRC rewrites a zip with the CRC-32 of member name changed, in both of
+// its headers, leaving the bytes as they were.
+func breakCRC(ts *testscript.TestScript, data []byte, name string) []byte {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	ts.Check(err)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	found := false
+	for _, f := range zr.File {
+		h := f.FileHeader
+		if f.Name == name {
+			h.CRC32 ^= 0xdeadbeef
+			found = true
+		}
+		w, err := zw.CreateRaw(&h)
+		ts.Check(err)
+		r, err := f.OpenRaw()
+		ts.Check(err)
+		_, err = io.Copy(w, r)
+		ts.Check(err)
+	}
+	ts.Check(zw.Close())
+	if !found {
+		ts.Fatalf("breakCRC: no member %s (use -big)", name)
+	}
+	return buf.Bytes()
+}
+
+// mklock [-deps] [-archive] LOCK WHEEL...: write a PEP 751 lock for the
+// wheels, by relative path, as another tool would (no [tool.influx-py]). A
+// WHEEL of the form url=URL@FILE locks FILE by URL instead. -deps writes
+// each package's dependencies array from its wheel's Requires-Dist (as uv
+// does); -archive locks each file as a versionless archive (as pip lock
+// does for a wheel named on its command line).
 func cmdMklock(ts *testscript.TestScript, neg bool, args []string) {
+	var o lockOptions
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-deps":
+			o.deps = true
+		case "-archive":
+			o.archive = true
+		default:
+			ts.Fatalf("mklock: unknown option %s", args[0])
+		}
+		args = args[1:]
+	}
 	if neg || len(args) < 1 {
-		ts.Fatalf("usage: mklock LOCK WHEEL...")
+		ts.Fatalf("usage: mklock [-deps] [-archive] LOCK WHEEL...")
 	}
 	lockPath := ts.MkAbs(args[0])
 	var files []string
@@ -202,15 +291,21 @@ func cmdMklock(ts *testscript.TestScript, neg bool, args []string) {
 			files[i] = u + "@" + ts.MkAbs(file)
 		}
 	}
-	data, err := lockFor(lockPath, files)
+	data, err := lockWith(lockPath, files, o)
 	ts.Check(err)
 	ts.Check(os.WriteFile(lockPath, data, 0o644))
 }
 
-// lockFor is a PEP 751 lock of the wheels at the absolute paths in files,
+type lockOptions struct{ deps, archive bool }
+
+func lockFor(lockPath string, files []string) ([]byte, error) {
+	return lockWith(lockPath, files, lockOptions{})
+}
+
+// lockWith is a PEP 751 lock of the wheels at the absolute paths in files,
 // by path relative to the lock, as another tool would write it (no
 // [tool.influx-py]). An entry url=URL@FILE locks FILE by URL instead.
-func lockFor(lockPath string, files []string) ([]byte, error) {
+func lockWith(lockPath string, files []string, o lockOptions) ([]byte, error) {
 	l := &lockfile.Lock{LockVersion: "1.0", CreatedBy: "influx-py-test"}
 	for _, a := range files {
 		url := ""
@@ -237,7 +332,29 @@ func lockFor(lockPath string, files []string) ([]byte, error) {
 			}
 			f.Path = filepath.ToSlash(rel)
 		}
-		l.Packages = append(l.Packages, lockfile.Package{Name: wn.Name, Version: wn.Version, Wheels: []lockfile.File{f}})
+		p := lockfile.Package{Name: wn.Name, Version: wn.Version, Wheels: []lockfile.File{f}}
+		if o.deps {
+			c, err := wheel.Inspect(a)
+			if err != nil {
+				return nil, err
+			}
+			p.Dependencies = []map[string]any{}
+			for _, rd := range c.Metadata.RequiresDist {
+				r, err := pep508.ParseRequirement(rd)
+				if err != nil {
+					return nil, err
+				}
+				if r.Marker != nil && strings.Contains(r.Marker.String(), "extra") {
+					continue // needed only with an extra nobody asked for
+				}
+				p.Dependencies = append(p.Dependencies, map[string]any{"name": pep508.NormalizeName(r.Name)})
+			}
+		}
+		if o.archive {
+			f.Name = ""
+			p.Version, p.Wheels, p.Archive = "", nil, &lockfile.Archive{File: f}
+		}
+		l.Packages = append(l.Packages, p)
 	}
 	return l.Marshal()
 }
@@ -347,6 +464,38 @@ func cmdMkchain(repo string) func(ts *testscript.TestScript, neg bool, args []st
 		ts.Check(err)
 	}
 }
+
+// tmpfs DIR SIZE: mount a tmpfs of SIZE (as mount's size=) on DIR for the
+// rest of the script: a small disk to fill.
+func cmdTmpfs(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: tmpfs DIR SIZE")
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+args[1], "tmpfs", dir).CombinedOutput(); err != nil {
+		ts.Fatalf("mount: %v\n%s", err, out)
+	}
+	ts.Defer(func() { exec.Command("umount", "-l", dir).Run() })
+}
+
+var tmpfsOK = sync.OnceValue(func() bool {
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		return false
+	}
+	dir, err := os.MkdirTemp("", "influx-py-tmpfs-")
+	if err != nil {
+		return false
+	}
+	defer os.Remove(dir)
+	if exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir).Run() != nil {
+		return false
+	}
+	exec.Command("umount", dir).Run()
+	return true
+})
+
+func canMountTmpfs() bool { return tmpfsOK() }
 
 // truncate FILE: cut FILE to half its size, as an interrupted copy would.
 func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {

@@ -183,6 +183,37 @@ func TestDownload(t *testing.T) {
 	}
 }
 
+// TestDownloadSweepsKilledDownloads: a download killed half-way leaves its
+// temporary file in the entry's folder; the next download of that file
+// removes it.
+func TestDownloadSweepsKilledDownloads(t *testing.T) {
+	f := mkfile("foo-1.0-py3-none-any.whl", 10_000)
+	srv := newServer(t, []file{f}, nil)
+	cache := t.TempDir()
+	r := f.req(srv.URL)
+	entry := cacheEntry(cache, r)
+	if err := os.MkdirAll(filepath.Dir(entry), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// What a killed download leaves: half a file, named as fsutil names
+	// its temporaries, locked by nobody.
+	dead := filepath.Join(filepath.Dir(entry), "."+f.name+".tmp-123456")
+	if err := os.WriteFile(dead, f.data[:5000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&Fetcher{CacheDir: cache}).Fetch(context.Background(), []Request{r}); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(entry))
+	if len(entries) != 1 || entries[0].Name() != f.name {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("entry dir holds %v, want only %s", names, f.name)
+	}
+}
+
 // A server that labels a .tar.gz as gzip-encoded (a common misconfiguration)
 // must not make the client unpack it: the lock's hash is of the stored bytes.
 func TestDownloadNoTransparentGzip(t *testing.T) {

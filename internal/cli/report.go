@@ -62,12 +62,21 @@ func hints(err error) []string {
 		uvSum    *uvbin.ChecksumError
 		uvGone   *uvbin.UnavailableError
 		waited   *engine.LockTimeoutError
+		noSpace  *engine.NoSpaceError
+		overw    *engine.OverwriteError
+		dropped  *engine.DroppedError
 	)
 	switch {
 	case errors.As(err, &usage):
 		return []string{"run 'influx-py --help' or 'influx-py COMMAND --help' for usage"}
 	case errors.As(err, &waited):
 		return []string{"another influx-py is still working on this venv; wait longer with --lock-timeout, or see to the process named above"}
+	case errors.As(err, &noSpace):
+		return []string{"nothing was changed; free space on the filesystem holding " + noSpace.Dir + ", or put the venv elsewhere with --venv"}
+	case errors.As(err, &overw):
+		return []string{"nothing was changed; the lock asks for a wheel that clobbers another distribution: lock another version, or remove the package"}
+	case errors.As(err, &dropped):
+		return []string{"the lock is unchanged; re-lock on a machine of the platform that requirement is for, or remove it with 'influx-py remove'"}
 	case errors.As(err, &uvSum):
 		return []string{"the uv archive or binary is not the one influx-py pins; nothing was installed or run",
 			"check --uv-mirror, or remove the cache entry and fetch again"}

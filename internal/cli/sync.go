@@ -93,7 +93,8 @@ func printSync(w io.Writer, r *engine.SyncResult) {
 	p := r.Plan
 	if p != nil {
 		for _, x := range p.Install {
-			fmt.Fprintf(w, "%s %s %s\n", verb[0], x.Name, x.Version)
+			// A package locked without a version (an archive) shows none.
+			fmt.Fprintln(w, strings.TrimSpace(verb[0]+" "+x.Name+" "+x.Version))
 		}
 		for _, x := range p.Replace {
 			fmt.Fprintf(w, "%s %s %s -> %s (%s)\n", verb[1], x.To.Name, x.From.Version, x.To.Version, x.Why)

@@ -17,14 +17,15 @@ import (
 
 // NoSpaceError refuses an install that would not fit on the disk.
 type NoSpaceError struct {
-	Dir  string
-	Need int64
-	Free int64
+	Dir      string
+	Unpacked int64 // what the wheels unpack to
+	Need     int64 // with the new venv's pip, bytecode and room to work
+	Free     int64
 }
 
 func (e *NoSpaceError) Error() string {
-	return fmt.Sprintf("not enough space for the install: the files unpack to about %s and %s has %s free",
-		mib(e.Need), e.Dir, mib(e.Free))
+	return fmt.Sprintf("not enough space for the install: it needs about %s (the wheels unpack to %s) and %s has %s free",
+		mib(e.Need), mib(e.Unpacked), e.Dir, mib(e.Free))
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
@@ -39,7 +40,11 @@ type OverwriteError struct {
 }
 
 func (e *OverwriteError) Error() string {
-	return fmt.Sprintf("%s would overwrite %s, which belong to %s: refusing to install it", e.Wheel, strings.Join(e.Paths, ", "), e.Owner)
+	verb := "belong"
+	if len(e.Paths) == 1 {
+		verb = "belongs"
+	}
+	return fmt.Sprintf("%s would overwrite %s, which %s to %s: refusing to install it", e.Wheel, strings.Join(e.Paths, ", "), verb, e.Owner)
 }
 
 // preflight reads the wheels the plan installs and refuses, before the venv
@@ -48,7 +53,7 @@ func (e *OverwriteError) Error() string {
 // are kept, keyed by sha256, to clean up after an install that fails.
 func (e *Engine) preflight(s *session, d *decision, files map[string]string, info *interp.Info) (map[string]*wheel.Contents, error) {
 	wheels := map[string]*wheel.Contents{}
-	var need int64
+	var unpacked, need int64
 	for _, w := range installs(d.plan) {
 		if !strings.HasSuffix(strings.ToLower(w.File), ".whl") {
 			continue // an sdist: its size is known only once built
@@ -58,8 +63,9 @@ func (e *Engine) preflight(s *session, d *decision, files map[string]string, inf
 			return nil, fmt.Errorf("%s %s: %w", w.Name, w.Version, err)
 		}
 		wheels[w.SHA256] = c
-		need += c.Unpacked
+		unpacked += c.Unpacked
 	}
+	need = unpacked
 	if d.action != venvKeep {
 		// The new venv's pip, and its bytecode, come first.
 		if pw := pipWheel(info); pw != "" {
@@ -72,7 +78,7 @@ func (e *Engine) preflight(s *session, d *decision, files map[string]string, inf
 	// Installers also write bytecode and their own temporary files.
 	need += need / 5
 	if free, ok := e.freeSpace(s); ok && free < need {
-		return nil, &NoSpaceError{Dir: filepath.Dir(s.loc.Venv), Need: need, Free: free}
+		return nil, &NoSpaceError{Dir: filepath.Dir(s.loc.Venv), Unpacked: unpacked, Need: need, Free: free}
 	}
 	if d.action == venvKeep {
 		if err := checkOverwrites(s.state.SitePackages, d.plan, wheels); err != nil {

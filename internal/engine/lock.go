@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -494,6 +496,9 @@ func keepPins(old *lockfile.Lock, reqs []string, opts LockOptions) []string {
 // the index and the find-links folders hold, each with its sha256 (and size
 // when known). A file inside the lock's folder is recorded by relative path.
 func (e *Engine) lockPackage(ctx context.Context, c *index.Client, pin resolve.Pin, lockDir string) (*lockfile.Package, error) {
+	if pin.Version == "" && pin.URL != "" {
+		return lockDirect(pin, lockDir)
+	}
 	files, err := c.Files(ctx, pin.Name)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s %s: %w", pin.Name, pin.Version, err)
@@ -554,6 +559,48 @@ func (e *Engine) lockPackage(ctx context.Context, c *index.Client, pin resolve.P
 		return nil, fmt.Errorf("lock %s %s: no file of that version found on the index or in --find-links", pin.Name, pin.Version)
 	}
 	return pkg, nil
+}
+
+// lockDirect locks a direct reference (name @ url) as PEP 751 does, as an
+// archive without a version: a local file by path (relative inside the
+// lock's folder) or by its file: URL, anything else by URL. Its sha256 is
+// the resolver's, or for a local file its own.
+func lockDirect(pin resolve.Pin, lockDir string) (*lockfile.Package, error) {
+	sum := pin.SHA256
+	if sum == "" && len(pin.Hashes) == 1 {
+		sum = strings.ToLower(pin.Hashes[0])
+	}
+	f := lockfile.File{}
+	local := pin.URL
+	if !strings.Contains(pin.URL, "://") || strings.HasPrefix(strings.ToLower(pin.URL), "file:") {
+		if u, err := url.Parse(pin.URL); err == nil && strings.EqualFold(u.Scheme, "file") {
+			local = filepath.FromSlash(u.Path)
+		}
+		data, err := fsutil.ReadRegular(local, 0)
+		if err != nil {
+			return nil, fmt.Errorf("lock %s @ %s: %w", pin.Name, pin.URL, err)
+		}
+		got := sha256.Sum256(data)
+		if own := hex.EncodeToString(got[:]); sum == "" {
+			sum = own
+		} else if own != sum {
+			return nil, fmt.Errorf("lock %s @ %s: the resolver saw sha256 %s, the file has %s", pin.Name, pin.URL, sum, own)
+		}
+		size := int64(len(data))
+		f.Size = &size
+		if rel := relTo(lockDir, local); !filepath.IsAbs(filepath.FromSlash(rel)) {
+			f.Path = rel
+		} else {
+			f.URL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(local)}).String()
+		}
+	} else {
+		f.URL = pin.URL
+	}
+	if sum == "" {
+		return nil, fmt.Errorf("lock %s @ %s: the resolver gave no sha256 for it", pin.Name, pin.URL)
+	}
+	f.Hashes = map[string]string{"sha256": sum}
+	return &lockfile.Package{Name: pin.Name, Marker: pin.Marker, Archive: &lockfile.Archive{File: f}}, nil
 }
 
 func path(u string) string {

@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 	"sort"
+
+	"github.com/influx-py/influx-py/internal/fsutil"
 
 	"github.com/influx-py/influx-py/internal/pep508"
 	"github.com/influx-py/influx-py/internal/venv"
@@ -145,16 +147,28 @@ func CompareStatus(here, there *Status) []Difference {
 
 // ReadStatus reads another node's `status --json` output.
 func ReadStatus(path string) (*Status, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadRegular(path, maxStatusBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read status: %w", err)
 	}
-	var st Status
-	if err := json.Unmarshal(data, &st); err != nil {
+	st, err := ParseStatus(data)
+	if err != nil {
 		return nil, fmt.Errorf("read status %s: %w", path, err)
 	}
+	return st, nil
+}
+
+// maxStatusBytes bounds another node's status document.
+const maxStatusBytes = 64 << 20
+
+// ParseStatus reads the output of `status --json`.
+func ParseStatus(data []byte) (*Status, error) {
+	var st Status
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, err
+	}
 	if st.Fingerprint == "" {
-		return nil, fmt.Errorf("read status %s: no fingerprint: not the output of 'influx-py status --json'", path)
+		return nil, errors.New("no fingerprint: not the output of 'influx-py status --json'")
 	}
 	return &st, nil
 }

@@ -6,6 +6,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/influx-py/influx-py/internal/pep440"
+	"github.com/influx-py/influx-py/internal/pep508"
 )
 
 // render writes links back as a page that must parse to the same links.
@@ -83,6 +86,28 @@ func FuzzParseJSON(f *testing.F) {
 			if l.size < -1 {
 				t.Fatalf("negative size %d", l.size)
 			}
+		}
+	})
+}
+
+// FuzzParseFilename: the names an index page or a find-links folder gives
+// its files are parsed to a normalized project name and a canonical
+// version, or ignored.
+func FuzzParseFilename(f *testing.F) {
+	for _, s := range []string{"chain_a-1.0-py3-none-any.whl", "Foo.Bar-2.0.post1.tar.gz", "x-1.0.zip", "x-1.0", "a-b-c-d-e-f.whl", "-1.0.tar.gz", "x-v1.0.tar.gz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, fn string) {
+		name, version, ok := parseFilename(fn)
+		if !ok {
+			return
+		}
+		if name == "" || name != pep508.NormalizeName(name) {
+			t.Fatalf("%q: name %q is not normalized", fn, name)
+		}
+		v, err := pep440.Parse(version)
+		if err != nil || v.String() != version {
+			t.Fatalf("%q: version %q is not canonical (%v)", fn, version, err)
 		}
 	})
 }

@@ -310,3 +310,39 @@ func TestParseRequirementsFileOptions(t *testing.T) {
 		t.Errorf("a parse error must win over options: %v", err)
 	}
 }
+
+// FuzzParseRequirements: a whole requirements file (with a second file it
+// may include) parses or fails cleanly; every requirement read is valid,
+// names its file and line, and every option is one pip allows.
+func FuzzParseRequirements(f *testing.F) {
+	for _, s := range []string{
+		"a\nb>=1 --hash=sha256:" + strings.Repeat("0", 64) + "\n",
+		"-r other.txt\nc\n", "-c other.txt\n", "-i https://idx/simple\n--no-index\n-f ./w\nx ; python_version < \"3\"\n",
+		"-e .\n", "./local.whl\n", "a \\\n  >=1\n", "--unknown\n", "-r requirements.txt\n", "name @ https://h/x.whl#sha256=1\n",
+	} {
+		f.Add(s, "d>=2\n")
+	}
+	f.Fuzz(func(t *testing.T, main, other string) {
+		dir := t.TempDir()
+		path := write(t, dir, "requirements.txt", main)
+		write(t, dir, "other.txt", other)
+		lines, opts, err := ParseRequirements(path)
+		if err != nil {
+			return
+		}
+		for _, l := range lines {
+			if l.Req == nil || l.LineNo < 1 || (l.File != path && l.File != filepath.Join(dir, "other.txt")) {
+				t.Fatalf("line %+v", l)
+			}
+			again, err := pep508.ParseRequirement(l.Req.String())
+			if err != nil || !again.Equal(l.Req) {
+				t.Fatalf("requirement %q does not round-trip: %v", l.Req.String(), err)
+			}
+		}
+		for _, o := range opts {
+			if _, ok := globalOpt(o.Name); !ok {
+				t.Fatalf("option %q is not one pip allows", o.Name)
+			}
+		}
+	})
+}

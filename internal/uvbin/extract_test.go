@@ -208,6 +208,42 @@ func FuzzExtractTarGz(f *testing.F) {
 	})
 }
 
+func FuzzExtractZip(f *testing.F) {
+	const target = "x86_64-pc-windows-msvc"
+	good := releaseMembers(target, Version)
+	for _, ms := range [][]member{
+		good,
+		good[:1],
+		with(good, member{Name: "../x.exe", Body: "evil"}),
+		with(good, member{Name: `..\y.exe`, Body: "evil"}),
+		{{Name: "C:/abs.exe", Body: "x"}},
+	} {
+		f.Add(buildZip(f, ms))
+	}
+	f.Add([]byte{})
+	f.Add([]byte("PK\x03\x04garbage"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tmp := t.TempDir()
+		pin := testPin(target, data)
+		arc := writeArchive(t, tmp, pin.Archive, data)
+		out := filepath.Join(tmp, "out")
+		if err := os.Mkdir(out, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		got, err := extract(arc, pin, out, 1<<20)
+		for _, p := range listTree(t, tmp) {
+			switch p {
+			case pin.Archive, "out", "out/uv.exe", "out/uvx.exe":
+			default:
+				t.Fatalf("extraction wrote %s", p)
+			}
+		}
+		if err == nil && (len(got) == 0 || got[0] != "uv.exe") {
+			t.Fatalf("accepted an archive without uv.exe: %v", got)
+		}
+	})
+}
+
 // TestExtractBound: a member larger than the bound is refused, whether its
 // header says so or its content turns out longer (a sparse file).
 func TestExtractBound(t *testing.T) {

@@ -30,23 +30,22 @@ type VersionOutput struct {
 // releases print fewer fields in the parentheses, or none.
 func ParseVersionOutput(out string) (VersionOutput, error) {
 	line, _, _ := strings.Cut(out, "\n")
-	line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
-	fields := strings.Fields(line)
-	if len(fields) < 2 || fields[0] != "uv" {
+	line = strings.Trim(strings.TrimSuffix(line, "\r"), " ")
+	// uv prints "uv VERSION (COMMIT DATE TARGET)" with single spaces; other
+	// white space (a tab, a form feed) is not uv's output.
+	rest, ok := strings.CutPrefix(line, "uv ")
+	v, tail, _ := strings.Cut(rest, " ")
+	if !ok || v == "" {
 		return VersionOutput{}, fmt.Errorf("parse uv --version output %q: want \"uv <version> ...\"", line)
 	}
-	v := fields[1]
 	if _, err := parseVersion(v); err != nil {
 		return VersionOutput{}, fmt.Errorf("parse uv --version output %q: %w", line, err)
 	}
 	res := VersionOutput{Version: v}
-	if len(fields) > 2 {
-		rest := strings.Join(fields[2:], " ")
-		if strings.HasPrefix(rest, "(") && strings.HasSuffix(rest, ")") {
-			inner := strings.Fields(rest[1 : len(rest)-1])
-			if n := len(inner); n > 0 && tripleRE.MatchString(inner[n-1]) {
-				res.Target = inner[n-1]
-			}
+	if strings.HasPrefix(tail, "(") && strings.HasSuffix(tail, ")") {
+		inner := strings.Split(tail[1:len(tail)-1], " ")
+		if n := len(inner); n > 0 && tripleRE.MatchString(inner[n-1]) {
+			res.Target = inner[n-1]
 		}
 	}
 	return res, nil

@@ -1,6 +1,7 @@
 package venv
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -220,4 +221,42 @@ func TestFingerprint(t *testing.T) {
 	if Fingerprint(a[:1]) == fa {
 		t.Error("dropping a distribution did not change the fingerprint")
 	}
+}
+
+// FuzzDecodeStamp: a stamp is either refused or decodes to one that
+// encodes back to the same values.
+func FuzzDecodeStamp(f *testing.F) {
+	good, err := json.Marshal(sampleStamp())
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{string(good), "{}", `{"schema": 1}`, `{"schema": 2}`, "", "null", `{"schema":1} {}`, `{"schema":1,"installed":[{}]}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		st, err := decodeStamp(data)
+		if err != nil {
+			return
+		}
+		if st.Schema != StampSchema {
+			t.Fatalf("accepted schema %d", st.Schema)
+		}
+		// Encoding normalizes (invalid UTF-8 becomes U+FFFD); after that
+		// one step, a stamp round-trips exactly.
+		norm := func(s *Stamp) *Stamp {
+			data, err := json.Marshal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := decodeStamp(data)
+			if err != nil {
+				t.Fatalf("re-decoding %s: %v", data, err)
+			}
+			return back
+		}
+		once := norm(st)
+		if twice := norm(once); !reflect.DeepEqual(once, twice) {
+			t.Fatalf("round trip:\n%+v\n%+v", once, twice)
+		}
+	})
 }
