@@ -71,4 +71,3 @@ func TestVerdict(t *testing.T) {
 		})
 	}
 }
-
