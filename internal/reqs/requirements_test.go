@@ -322,8 +322,10 @@ func FuzzParseRequirements(f *testing.F) {
 	} {
 		f.Add(s, "d>=2\n")
 	}
+	// One folder for every input: t.TempDir per input would cost more than
+	// the parse.
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, main, other string) {
-		dir := t.TempDir()
 		path := write(t, dir, "requirements.txt", main)
 		write(t, dir, "other.txt", other)
 		lines, opts, err := ParseRequirements(path)
