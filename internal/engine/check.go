@@ -63,7 +63,7 @@ func (e *Engine) Check(ctx context.Context, opts CheckOptions) (*CheckResult, er
 		have = s.haves(s.state.Dists)
 	}
 	if s.installing {
-		res.Problems = append(res.Problems, "an earlier sync was interrupted; run sync to repair")
+		res.Problems = append(res.Problems, interruptedWhat(s)+"; run sync to repair")
 	}
 	if err == nil && action == venvKeep {
 		// Damage inside a usable venv (a dist-info without METADATA, a

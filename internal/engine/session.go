@@ -344,3 +344,11 @@ func normVersion(v string) string {
 func (e *Engine) prober(cacheDir string) *interp.Prober {
 	return &interp.Prober{Runner: e.Runner, CacheDir: cacheDir, Environ: e.Environ}
 }
+
+// interruptedWhat says how far an interrupted sync got.
+func interruptedWhat(s *session) string {
+	if s.marker.Phase == venv.PhaseCreating {
+		return "an earlier sync was interrupted while creating the venv"
+	}
+	return "an earlier sync was interrupted"
+}

@@ -65,7 +65,7 @@ func (e *Engine) Status(ctx context.Context, opts StatusOptions) (*Status, error
 	}
 	if s.installing {
 		st.Healthy = false
-		st.Problems = append(st.Problems, "an earlier sync was interrupted")
+		st.Problems = append(st.Problems, interruptedWhat(s))
 	}
 	st.PythonVersion = s.state.Version
 	if s.stamp != nil {
