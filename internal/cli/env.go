@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/influx-py/influx-py/internal/activate"
 	"github.com/influx-py/influx-py/internal/engine"
 )
 
@@ -20,7 +21,7 @@ func envCommand(g *global, stdio IO, version string) *cli.Command {
 	return &cli.Command{
 		Name:      "env",
 		Usage:     "print the shell commands that enter the venv",
-		UsageText: "influx-py env [--shell " + strings.Join(engine.Shells(), "|") + "] [options]",
+		UsageText: "influx-py env [--shell " + strings.Join(activate.Shells(), "|") + "] [options]",
 		Description: `Prints what the venv's activate script does, for one shell: VIRTUAL_ENV set,
 the venv's bin dir first on PATH, PYTHONHOME unset, the prompt prefixed with
 the venv's name, and a deactivate command to leave. Paths and the prompt are
@@ -38,7 +39,7 @@ Examples:
    influx-py env --shell powershell | Out-String | Invoke-Expression
    influx-py env --shell cmd > "%TEMP%\influx-py-env.bat" && call "%TEMP%\influx-py-env.bat"`,
 		Flags: append(activationFlags(&f.whereFlags),
-			&cli.StringFlag{Name: "shell", Usage: "write for `SHELL`: " + strings.Join(engine.Shells(), ", ") + " (default: from $SHELL; powershell on Windows)", EnvVars: []string{"INFLUX_PY_SHELL"}, Destination: &f.shell},
+			&cli.StringFlag{Name: "shell", Usage: "write for `SHELL`: " + strings.Join(activate.Shells(), ", ") + " (default: from $SHELL; powershell on Windows)", EnvVars: []string{"INFLUX_PY_SHELL"}, Destination: &f.shell},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -56,7 +57,7 @@ Examples:
 				return err
 			}
 			warnProblems(stdio, a)
-			script, err := engine.ActivateScript(shell, a.Layout, a.Prompt)
+			script, err := activate.Script(shell, a.Layout, a.Prompt)
 			if err != nil {
 				return err
 			}
@@ -70,9 +71,9 @@ Examples:
 // $SHELL.
 func chooseShell(flag, goos string, environ []string) (string, error) {
 	if flag != "" {
-		return engine.ParseShell(flag)
+		return activate.ParseShell(flag)
 	}
-	shell, err := engine.DefaultShell(goos, environ)
+	shell, err := activate.DefaultShell(goos, environ)
 	if err != nil {
 		return "", fmt.Errorf("%w; pass --shell", err)
 	}

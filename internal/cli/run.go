@@ -12,7 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"github.com/influx-py/influx-py/internal/engine"
+	"github.com/influx-py/influx-py/internal/activate"
 )
 
 func runCommand(g *global, stdio IO, version string) *cli.Command {
@@ -47,11 +47,11 @@ Examples:
 				return err
 			}
 			warnProblems(stdio, a)
-			env, err := engine.ActivatedEnv(stdio.Environ, a.Layout, a.Prompt)
+			env, err := activate.Env(stdio.Environ, a.Layout, a.Prompt)
 			if err != nil {
 				return err
 			}
-			path, err := engine.FindCommand(args[0], env, a.Layout)
+			path, err := activate.FindCommand(args[0], env, a.Layout)
 			if err != nil {
 				return err
 			}

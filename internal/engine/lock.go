@@ -214,7 +214,7 @@ type sources struct {
 	pyver     string   // "3.11"
 }
 
-func lockSources(proj *Project, opts LockOptions, lockDir string, info interface{ Version() (int, int, int) }) sources {
+func lockSources(proj *Project, opts LockOptions, lockDir string, info *interp.Info) sources {
 	major, minor, _ := info.Version()
 	proj.Python = fmt.Sprintf("%d.%d", major, minor)
 	if opts.IndexURL != "" {

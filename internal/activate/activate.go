@@ -1,10 +1,13 @@
-package engine
+// Package activate writes what entering a venv takes, for each shell, and
+// builds the same environment for a child process, over venv.Layout alone:
+// no engine, no interpreter, GOOS given by the caller (through the layout or
+// an argument), so Windows venvs are tested on Linux.
+package activate
 
 import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/influx-py/influx-py/internal/venv"
@@ -16,13 +19,13 @@ import (
 // run` builds the same environment for a child, so a plugin author can use the
 // venv the server uses without knowing where it is or how it is laid out.
 
-// Shells are the shells ActivateScript writes for, in the order help lists
+// Shells are the shells Script writes for, in the order help lists
 // them.
 func Shells() []string {
 	return []string{"sh", "bash", "zsh", "fish", "powershell", "cmd"}
 }
 
-// UnknownShellError reports a shell ActivateScript cannot write for.
+// UnknownShellError reports a shell Script cannot write for.
 type UnknownShellError struct {
 	Shell string
 	From  string // where the name came from ("--shell", "$SHELL=/bin/tcsh")
@@ -72,77 +75,10 @@ func DefaultShell(goos string, environ []string) (string, error) {
 	return "", &UnknownShellError{Shell: base, From: "$SHELL=" + sh}
 }
 
-// NoVenvError reports a venv that cannot be entered because it is not there
-// or is not a venv.
-type NoVenvError struct {
-	Path   string
-	Reason string
-	Hint   string
-}
-
-func (e *NoVenvError) Error() string {
-	return fmt.Sprintf("no venv to enter at %s: %s; %s", e.Path, e.Reason, e.Hint)
-}
-
-// Activation is a venv ready to be entered.
-type Activation struct {
-	Layout venv.Layout
-	// Prompt is what the shell prompt shows: pyvenv.cfg's prompt, else the
-	// venv directory's name, as CPython's activate scripts decide it.
-	Prompt string
-	// Problems are what is wrong with the venv without keeping a shell from
-	// entering it (its interpreter or base Python is gone, say); the caller
-	// shows them as warnings.
-	Problems []string
-}
-
-// Activation finds the venv as sync and check do and makes sure it is one.
-// No interpreter is chosen and no process started: entering a venv needs only
-// the venv.
-func (e *Engine) Activation(w Where) (*Activation, error) {
-	dir, err := LocateVenv(w, e.Sys)
-	if err != nil {
-		return nil, err
-	}
-	l := venv.NewLayout(dir, e.Sys.GOOS)
-	st, err := venv.Inspect(l)
-	if err != nil {
-		return nil, err
-	}
-	h := st.Health
-	create := "run 'influx-py sync' to create it"
-	switch {
-	case !h.Exists:
-		return nil, &NoVenvError{Path: dir, Reason: "the directory does not exist", Hint: create}
-	case h.NotVenv:
-		return nil, &NoVenvError{Path: dir, Reason: "it is not a virtual environment (no pyvenv.cfg)", Hint: "pass --venv DIR to choose another"}
-	case h.Empty && !h.HasConfig:
-		return nil, &NoVenvError{Path: dir, Reason: "the directory is empty", Hint: create}
-	case !h.HasConfig:
-		return nil, &NoVenvError{Path: dir, Reason: "its pyvenv.cfg cannot be read", Hint: "run 'influx-py sync' to repair it"}
-	}
-	a := &Activation{Layout: l, Prompt: VenvPrompt(l, st.Config)}
-	if !h.OK() {
-		a.Problems = h.Problems
-	}
-	e.logf("venv: %s", dir)
-	return a, nil
-}
-
-// LocateVenv resolves the venv the way Locate does (--venv, else .venv in
-// the plugin dir, which must exist) without looking for an interpreter.
-func LocateVenv(w Where, sys System) (string, error) {
-	dir, err := findPluginDir(w, sys)
-	if err != nil {
-		return "", err
-	}
-	return absOr(w.Venv, filepath.Join(dir, venv.DefaultDir)), nil
-}
-
-// VenvPrompt is the prompt CPython's activate scripts show for a venv: the
+// Prompt is the prompt CPython's activate scripts show for a venv: the
 // "prompt" pyvenv.cfg records (written by `venv --prompt`), else the name of
 // the venv directory.
-func VenvPrompt(l venv.Layout, cfg *venv.Config) string {
+func Prompt(l venv.Layout, cfg *venv.Config) string {
 	if cfg != nil {
 		if p := cfg.Prompt(); p != "" {
 			return p
@@ -159,7 +95,7 @@ func VenvPrompt(l venv.Layout, cfg *venv.Config) string {
 	return root
 }
 
-// ActivateScript returns the commands that enter the venv at l in shell:
+// Script returns the commands that enter the venv at l in shell:
 // they set VIRTUAL_ENV and VIRTUAL_ENV_PROMPT, put the venv's bin dir first
 // on PATH, unset PYTHONHOME, prefix the prompt (unless
 // VIRTUAL_ENV_DISABLE_PROMPT is set) and define deactivate, as the venv's own
@@ -170,7 +106,7 @@ func VenvPrompt(l venv.Layout, cfg *venv.Config) string {
 // sh, bash and zsh share one script that checks at run time which of them
 // reads it (prompts are parsed differently by each); cmd's script is meant to
 // be saved as a .bat file and called, since `for /f` would not expand %PATH%.
-func ActivateScript(shell string, l venv.Layout, prompt string) (string, error) {
+func Script(shell string, l venv.Layout, prompt string) (string, error) {
 	sh, err := ParseShell(shell)
 	if err != nil {
 		return "", err
@@ -526,13 +462,13 @@ func cmdSet(name, value, tail string) string {
 	return "set " + name + "=" + v + tail
 }
 
-// ActivatedEnv is the environment of a command run inside the venv: the
+// Env is the environment of a command run inside the venv: the
 // caller's own (nothing stripped: the command is the user's, not
 // influx-py's), with VIRTUAL_ENV and VIRTUAL_ENV_PROMPT set, the venv's bin
 // dir first on PATH and PYTHONHOME removed, which is what a shell that
 // sourced the activate script would pass on. On Windows, names are matched
 // without regard to case and PATH keeps the spelling it had ("Path").
-func ActivatedEnv(environ []string, l venv.Layout, prompt string) ([]string, error) {
+func Env(environ []string, l venv.Layout, prompt string) ([]string, error) {
 	listSep := ":"
 	if l.Windows() {
 		listSep = ";"
@@ -595,7 +531,7 @@ func FindCommand(name string, env []string, l venv.Layout) (string, error) {
 		}
 		return name, nil
 	}
-	path := getenv(env, "PATH", runtime.GOOS == "windows")
+	path := getenv(env, "PATH", l.Windows())
 	for _, dir := range filepath.SplitList(path) {
 		if dir == "" || !filepath.IsAbs(dir) {
 			continue

@@ -1,4 +1,4 @@
-package engine
+package activate
 
 import (
 	"errors"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/influx-py/influx-py/internal/testpy"
 	"github.com/influx-py/influx-py/internal/venv"
 )
 
@@ -65,7 +66,7 @@ func TestDefaultShell(t *testing.T) {
 	}
 }
 
-func TestVenvPrompt(t *testing.T) {
+func TestPrompt(t *testing.T) {
 	cfg := func(s string) *venv.Config {
 		c, err := venv.ParseConfig([]byte(s))
 		if err != nil {
@@ -89,8 +90,8 @@ func TestVenvPrompt(t *testing.T) {
 		{venv.PosixLayout("/"), nil, "/"},
 	}
 	for _, tt := range tests {
-		if got := VenvPrompt(tt.l, tt.cfg); got != tt.want {
-			t.Errorf("VenvPrompt(%s) = %q, want %q", tt.l.Root(), got, tt.want)
+		if got := Prompt(tt.l, tt.cfg); got != tt.want {
+			t.Errorf("Prompt(%s) = %q, want %q", tt.l.Root(), got, tt.want)
 		}
 	}
 }
@@ -180,7 +181,7 @@ func TestActivateScriptQuoting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ActivateScript(tt.shell, tt.l, tt.prompt)
+			got, err := Script(tt.shell, tt.l, tt.prompt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,14 +227,14 @@ func TestActivateScriptErrors(t *testing.T) {
 		{"line break in a prompt for cmd", "cmd", venv.WindowsLayout(`C:\v`), "a\nb", "line break"},
 	}
 	for _, tt := range tests {
-		_, err := ActivateScript(tt.shell, tt.l, tt.prompt)
+		_, err := Script(tt.shell, tt.l, tt.prompt)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err %v, want one containing %q", tt.name, err, tt.want)
 		}
 	}
 	// A Windows drive letter's colon is no obstacle: POSIX shells on Windows
 	// convert the path with cygpath.
-	if _, err := ActivateScript("bash", venv.WindowsLayout(`C:\v`), "v"); err != nil {
+	if _, err := Script("bash", venv.WindowsLayout(`C:\v`), "v"); err != nil {
 		t.Errorf("bash on a Windows venv: %v", err)
 	}
 }
@@ -251,7 +252,7 @@ func TestShPS1(t *testing.T) {
 	}
 }
 
-func TestActivatedEnv(t *testing.T) {
+func TestEnv(t *testing.T) {
 	posix := venv.PosixLayout("/srv/p/.venv")
 	win := venv.WindowsLayout(`C:\p\.venv`)
 	tests := []struct {
@@ -307,7 +308,7 @@ func TestActivatedEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ActivatedEnv(tt.environ, tt.l, VenvPrompt(tt.l, nil))
+			got, err := Env(tt.environ, tt.l, Prompt(tt.l, nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -316,7 +317,7 @@ func TestActivatedEnv(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ActivatedEnv(nil, venv.PosixLayout("/a:b"), "x"); err == nil || !strings.Contains(err.Error(), "PATH list separator") {
+	if _, err := Env(nil, venv.PosixLayout("/a:b"), "x"); err == nil || !strings.Contains(err.Error(), "PATH list separator") {
 		t.Errorf("bin dir with a colon: err %v", err)
 	}
 }
@@ -345,7 +346,7 @@ func TestFindCommand(t *testing.T) {
 	write(filepath.Join(other, "adir"), 0o755)
 	write(filepath.Join(other, "onlyother"), 0o755)
 
-	env, err := ActivatedEnv([]string{"PATH=relative/bin:" + other}, l, "v")
+	env, err := Env([]string{"PATH=relative/bin:" + other}, l, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,80 +376,12 @@ func TestFindCommand(t *testing.T) {
 	}
 }
 
-func TestActivation(t *testing.T) {
-	dir := t.TempDir()
-	e := &Engine{Sys: HostSystem(exec.LookPath)}
-	mk := func(name string, files map[string]string) string {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for f, data := range files {
-			if err := os.WriteFile(filepath.Join(p, f), []byte(data), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return p
-	}
-	mk("empty", nil)
-	mk("foreign", map[string]string{"notes.txt": "x"})
-	mk("cfgonly", map[string]string{"pyvenv.cfg": "home = /nonexistent\nprompt = 'my prompt'\n"})
-
-	tests := []struct {
-		venv, reason, hint string
-	}{
-		{"missing", "does not exist", "influx-py sync"},
-		{"empty", "is empty", "influx-py sync"},
-		{"foreign", "not a virtual environment", "--venv"},
-	}
-	for _, tt := range tests {
-		_, err := e.Activation(Where{PluginDir: dir, Venv: filepath.Join(dir, tt.venv)})
-		var nv *NoVenvError
-		if !errors.As(err, &nv) || !strings.Contains(err.Error(), tt.reason) || !strings.Contains(err.Error(), tt.hint) ||
-			!strings.Contains(err.Error(), filepath.Join(dir, tt.venv)) {
-			t.Errorf("%s: err %v, want a NoVenvError saying %q and %q", tt.venv, err, tt.reason, tt.hint)
-		}
-	}
-	if _, err := e.Activation(Where{PluginDir: filepath.Join(dir, "nowhere")}); !errors.Is(err, ErrNoPluginDir) {
-		t.Errorf("missing plugin dir: err %v", err)
-	}
-
-	// A venv whose base Python is gone can still be entered; what is wrong
-	// is reported for the caller to warn about.
-	a, err := e.Activation(Where{PluginDir: dir, Venv: "cfgonly"})
-	if err == nil {
-		t.Errorf("relative --venv is resolved against the working directory, not the plugin dir: want an error, got %+v", a)
-	}
-	a, err = e.Activation(Where{PluginDir: dir, Venv: filepath.Join(dir, "cfgonly")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Prompt != "my prompt" || a.Layout.Root() != filepath.Join(dir, "cfgonly") || len(a.Problems) == 0 {
-		t.Errorf("cfgonly: %+v", a)
-	}
-
-	// The default venv is .venv in the plugin dir, and needs no interpreter
-	// to be found.
-	mk(".venv", map[string]string{"pyvenv.cfg": "home = /usr/bin\n"})
-	noPython := HostSystem(func(string) (string, error) { return "", exec.ErrNotFound })
-	a, err = (&Engine{Sys: noPython}).Activation(Where{PluginDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Layout.Root() != filepath.Join(dir, ".venv") || a.Prompt != ".venv" {
-		t.Errorf("default venv: %+v", a)
-	}
-}
-
 // realVenv makes a venv (without pip, which these tests do not need) with a
 // real interpreter at a path that would break naive quoting: a space, both
 // quotes, a $(...) and a backquote.
 func realVenv(t *testing.T) (venv.Layout, string) {
 	t.Helper()
-	py := "/root/.pyenv/versions/3.11.7/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skipf("%s is missing; the activation tests need a real interpreter", py)
-	}
+	py := testpy.Minor(t, "3.11")
 	if runtime.GOOS == "windows" {
 		t.Skip("POSIX shells only")
 	}
@@ -511,7 +444,7 @@ func TestActivateScriptInRealShells(t *testing.T) {
 			if _, err := exec.LookPath(sh.argv[0]); err != nil {
 				t.Skipf("%s is not installed", sh.argv[0])
 			}
-			script, err := ActivateScript(sh.shell, l, VenvPrompt(l, nil))
+			script, err := Script(sh.shell, l, Prompt(l, nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -539,10 +472,10 @@ func TestActivateScriptTwice(t *testing.T) {
 	// between double quotes, so it cannot be used on the first one (its
 	// $(...) would run).
 	plain := filepath.Join(work, "plain", ".venv")
-	if out, err := exec.Command("/root/.pyenv/versions/3.11.7/bin/python3", "-m", "venv", "--without-pip", plain).CombinedOutput(); err != nil {
+	if out, err := exec.Command(testpy.Minor(t, "3.11"), "-m", "venv", "--without-pip", plain).CombinedOutput(); err != nil {
 		t.Fatalf("create venv: %v\n%s", err, out)
 	}
-	script, err := ActivateScript("bash", l, "v")
+	script, err := Script("bash", l, "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -609,7 +542,7 @@ func TestPromptShowsLiterally(t *testing.T) {
 			return strings.TrimPrefix(lines[len(lines)-1], "> ")
 		}})
 	for _, p := range prompts {
-		script, err := ActivateScript("sh", l, p)
+		script, err := Script("sh", l, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -632,7 +565,7 @@ func TestPromptShowsLiterally(t *testing.T) {
 			if _, err := exec.LookPath("fish"); err != nil {
 				t.Skip("fish is not installed")
 			}
-			script, err := ActivateScript("fish", l, p)
+			script, err := Script("fish", l, p)
 			if err != nil {
 				t.Fatal(err)
 			}
