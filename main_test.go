@@ -20,9 +20,11 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/influx-py/influx-py/internal/index/indextest"
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/pep508"
 	"github.com/influx-py/influx-py/internal/tags"
+	"github.com/influx-py/influx-py/internal/testpy"
 	"github.com/influx-py/influx-py/internal/wheel"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
@@ -60,10 +62,13 @@ func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 		t.Fatal(err)
 	}
 	pythons := findPythons()
+	t.Logf("interpreters for the scripts: %s", testpy.Describe())
 	// A real pip wheel other than the one ensurepip puts into a 3.11 venv,
 	// for locks that pin pip itself.
-	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(pythons["PY313"]))), "lib", "python3.13", "ensurepip", "_bundled", "pip-*.whl")); len(m) == 1 && pythons["PY311"] != "" {
-		pythons["PIPWHEEL"] = m[0]
+	if py := pythons["PY313"]; py != "" && pythons["PY311"] != "" {
+		if m, _ := filepath.Glob(filepath.Join(testpy.Prefix(py), "lib", "python3.13", "ensurepip", "_bundled", "pip-*.whl")); len(m) == 1 {
+			pythons["PIPWHEEL"] = m[0]
+		}
 	}
 	return testscript.Params{
 		Dir:                 "testdata/script",
@@ -118,7 +123,8 @@ func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 }
 
 // findPythons names the interpreters the scripts may use: PYTHON is python3
-// on PATH, DEBPY is /usr/bin/python3, PY36..PY313 are pyenv's when present.
+// on PATH, DEBPY is /usr/bin/python3, PY36..PY313 are pyenv's (found by
+// version under `pyenv root`) when present, PIP26 a Python with pip 26.
 func findPythons() map[string]string {
 	out := map[string]string{}
 	if p, err := exec.LookPath("python3"); err == nil {
@@ -128,25 +134,11 @@ func findPythons() map[string]string {
 	if _, err := os.Stat("/usr/bin/python3"); err == nil {
 		out["DEBPY"] = "/usr/bin/python3"
 	}
-	root := os.Getenv("PYENV_ROOT")
-	if root == "" {
-		if home, err := os.UserHomeDir(); err == nil {
-			root = filepath.Join(home, ".pyenv")
-		}
-	}
-	// PIP26 is a Python whose pip is 26 (pip lock), when .ci/run or the
-	// developer provides one.
 	if p := os.Getenv("INFLUX_PY_TEST_PIP26"); p != "" {
 		out["PIP26"] = p
 	}
-	matches, _ := filepath.Glob(filepath.Join(root, "versions", "3.*", "bin", "python3"))
-	for _, m := range matches {
-		v := filepath.Base(filepath.Dir(filepath.Dir(m))) // 3.12.1
-		parts := strings.Split(v, ".")
-		if len(parts) < 2 {
-			continue
-		}
-		out["PY"+parts[0]+parts[1]] = m
+	for minor, i := range testpy.Pyenv() {
+		out["PY"+strings.ReplaceAll(minor, ".", "")] = i.Path
 	}
 	return out
 }
@@ -395,60 +387,32 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // index DIR: serve the wheels in DIR as a PEP 503 simple index on loopback
-// for the rest of the script, its root URL in $INDEX. `index -down` makes
-// the running index answer 500 to everything from then on.
+// for the rest of the script (indextest, reading DIR on every request), its
+// root URL in $INDEX. `index -down` makes the running index answer 500 to
+// everything from then on, `index -up` back.
 func cmdIndex(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: index DIR | index -down")
+		ts.Fatalf("usage: index DIR | index -down | index -up")
 	}
-	if args[0] == "-down" {
-		ts.Check(os.WriteFile(ts.MkAbs(".index-down"), nil, 0o644))
+	if args[0] == "-down" || args[0] == "-up" {
+		s, ok := indexes.Load(ts)
+		if !ok {
+			ts.Fatalf("index %s: no index is running", args[0])
+		}
+		s.(*indextest.Server).SetDown(args[0] == "-down")
 		return
 	}
-	dir := ts.MkAbs(args[0])
-	down := ts.MkAbs(".index-down")
-	mux := http.NewServeMux()
-	mux.Handle("/files/", http.StripPrefix("/files/", http.FileServer(http.Dir(dir))))
-	mux.HandleFunc("/simple/", func(w http.ResponseWriter, r *http.Request) {
-		project := strings.Trim(strings.TrimPrefix(r.URL.Path, "/simple/"), "/")
-		entries, _ := os.ReadDir(dir)
-		var links []string
-		for _, e := range entries {
-			name := e.Name()
-			var n string
-			if wn, err := tags.ParseWheelFilename(name); err == nil {
-				n = wn.Name
-			} else {
-				continue
-			}
-			if project == "" {
-				links = append(links, fmt.Sprintf("<a href=\"%s/\">%s</a>", n, n))
-				continue
-			}
-			if n != project {
-				continue
-			}
-			data, err := os.ReadFile(filepath.Join(dir, name))
-			ts.Check(err)
-			sum := sha256.Sum256(data)
-			links = append(links, fmt.Sprintf("<a href=\"../../files/%s#sha256=%x\">%s</a>", name, sum, name))
-		}
-		if project != "" && len(links) == 0 {
-			http.NotFound(w, r)
-			return
-		}
-		fmt.Fprintf(w, "<!DOCTYPE html><html><body>\n%s\n</body></html>\n", strings.Join(links, "<br>\n"))
+	s := indextest.New(ts.MkAbs(args[0]), indextest.RequiresPythonFromWheels())
+	indexes.Store(ts, s)
+	ts.Defer(func() {
+		indexes.Delete(ts)
+		s.Close()
 	})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := os.Stat(down); err == nil {
-			http.Error(w, "index is down", http.StatusInternalServerError)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	}))
-	ts.Defer(srv.Close)
-	ts.Setenv("INDEX", srv.URL+"/simple/")
+	ts.Setenv("INDEX", s.URL())
 }
+
+// indexes are the running index servers, by script.
+var indexes sync.Map
 
 // mkchain DIR: build the resolution test packages of testdata/wheels
 // (chain-a needs chain-b>=1; chain-b 1.0 and 2.0; chain-c with an extra).

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/testpy"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
 
@@ -32,7 +32,6 @@ const (
 	wheelsDir  = "plugins/wheels" // the lock's paths are relative to plugins/
 	lockFile   = "plugins/pylock.toml"
 	pluginFile = "plugins/anomaly_alert.py"
-	testPython = "/root/.pyenv/versions/3.11.7/bin/python3"
 )
 
 // built is one wheel made from src/.
@@ -266,14 +265,7 @@ requirements = ["b-pkg>=2"]
 // python finds the interpreter for the tests that run Python, or skips.
 func python(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat(testPython); err == nil {
-		return testPython
-	}
-	p, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skipf("no Python: %s is missing and python3 is not on PATH", testPython)
-	}
-	return p
+	return testpy.Default(t)
 }
 
 func childEnv(extra map[string]string) []string {

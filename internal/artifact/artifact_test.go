@@ -659,33 +659,37 @@ func TestCacheCorrupt(t *testing.T) {
 // the lock is a file lock, not a Go mutex) download a file once.
 func TestConcurrentFetchersShareDownload(t *testing.T) {
 	f := mkfile("foo-1.0-py3-none-any.whl", 20_000)
-	started := make(chan struct{})
-	var once sync.Once
+	const n = 4
+	// missed signals each fetcher that found no cache entry and went for
+	// the entry's lock; the server answers the one download only when all
+	// of them have, so none of them can have seen the entry by luck.
+	missed := make(chan int, n)
 	srv := newServer(t, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		once.Do(func() { close(started) })
-		// Hold the first download open so the other fetchers find no entry
-		// and queue on the lock.
-		time.Sleep(300 * time.Millisecond)
+		for i := 0; i < n; i++ {
+			select {
+			case <-missed:
+			case <-time.After(10 * time.Second):
+				t.Error("not every fetcher missed the cache before the download")
+			}
+		}
 		w.Write(f.data)
 	}))
 	cache := t.TempDir()
 	r := f.req(srv.URL)
-	const n = 4
 	var wg sync.WaitGroup
 	results := make([][]Result, n)
 	errs := make([]error, n)
+	logs := make([]*signalWriter, n)
 	for i := 0; i < n; i++ {
+		logs[i] = &signalWriter{on: "taking its lock", signal: func() { missed <- i }}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if i > 0 {
-				<-started
-			}
-			results[i], errs[i] = (&Fetcher{CacheDir: cache}).Fetch(context.Background(), []Request{r})
+			results[i], errs[i] = (&Fetcher{CacheDir: cache, Log: logs[i]}).Fetch(context.Background(), []Request{r})
 		}()
 	}
 	wg.Wait()
-	downloads := 0
+	downloads, waited := 0, 0
 	for i := range errs {
 		if errs[i] != nil {
 			t.Fatalf("fetcher %d: %v", i, errs[i])
@@ -693,10 +697,40 @@ func TestConcurrentFetchersShareDownload(t *testing.T) {
 		if results[i][0].Source == SourceDownload {
 			downloads++
 		}
+		if strings.Contains(logs[i].String(), "(cached meanwhile)") {
+			waited++
+		}
 	}
-	if got := srv.hits.Load(); got != 1 || downloads != 1 {
-		t.Errorf("%d HTTP requests and %d downloads, want 1 and 1", got, downloads)
+	if got := srv.hits.Load(); got != 1 || downloads != 1 || waited != n-1 {
+		t.Errorf("%d HTTP requests, %d downloads, %d fetchers that waited for it; want 1, 1, %d", got, downloads, waited, n-1)
 	}
+}
+
+// signalWriter collects a log and calls signal once when a line holding on
+// is written.
+type signalWriter struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	on     string
+	signal func()
+	done   bool
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if !w.done && strings.Contains(w.buf.String(), w.on) {
+		w.done = true
+		w.signal()
+	}
+	return len(p), nil
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 func TestCancelMidDownload(t *testing.T) {

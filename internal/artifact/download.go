@@ -33,6 +33,9 @@ func (s *fetch) download(ctx context.Context, r Request, o outcome) outcome {
 		return fail(&DownloadError{Name: r.Name, URL: redact(r.URL), Err: errors.New("no cache directory to download into")})
 	}
 
+	// Another process downloading the same file holds this lock: waiting
+	// for it costs less than downloading twice.
+	s.logf("%s: not in the cache; taking its lock to download it", r.Name)
 	unlock, err := s.lockEntry(ctx, r)
 	if err != nil {
 		return fail(fmt.Errorf("lock cache entry for %s: %w", r.Name, err))

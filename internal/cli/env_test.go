@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/influx-py/influx-py/internal/testpy"
 )
 
 // runActivation runs the app in-process, as main does, with the caller's
@@ -187,10 +189,7 @@ func TestChildExitCode(t *testing.T) {
 // realVenv makes a venv with pip, as sync does, with a real interpreter.
 func realVenv(t *testing.T) (pluginDir, venvDir string) {
 	t.Helper()
-	py := "/root/.pyenv/versions/3.11.7/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skipf("%s is missing; these tests need a real interpreter", py)
-	}
+	py := testpy.Minor(t, "3.11")
 	if runtime.GOOS == "windows" {
 		t.Skip("POSIX venvs")
 	}

@@ -8,11 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/testpy"
 	"github.com/influx-py/influx-py/internal/venv"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
@@ -20,16 +22,7 @@ import (
 // testPython is a real interpreter for the sync tests, or a skip.
 func testPython(t testing.TB) string {
 	t.Helper()
-	for _, p := range []string{"/root/.pyenv/versions/3.11.7/bin/python3", "/usr/bin/python3"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	p, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("no python3 found; the sync tests need a real interpreter")
-	}
-	return p
+	return testpy.Default(t)
 }
 
 // pluginDir writes wheels for specs into dir/wheels and a lock for them.
@@ -128,6 +121,15 @@ func TestSyncNoOpStartsNoProcess(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(st.SitePackages, "pkg02-1.0.dist-info")); err != nil {
 		t.Fatal(err)
 	}
+	// check's slow path: the interpreter's probe is cached, so the one
+	// process it starts is the server's own probe of the venv, pip
+	// --version.
+	e = testEngine(py)
+	var started []string
+	e.Runner.Intercept = func(_ int64, c run.Cmd, start func() ([]byte, error)) ([]byte, error) {
+		started = append(started, run.CommandLine(filepath.Base(c.Path), c.Args))
+		return start()
+	}
 	cres, err = e.Check(ctx, CheckOptions{Where: opts.Where, CacheDir: opts.CacheDir})
 	if err != nil {
 		t.Fatal(err)
@@ -135,9 +137,9 @@ func TestSyncNoOpStartsNoProcess(t *testing.T) {
 	if cres.InSync || len(cres.Plan.Install) != 1 || cres.Plan.Install[0].Name != "pkg02" {
 		t.Errorf("check after removing pkg02 by hand: in sync %v, plan %+v", cres.InSync, cres.Plan)
 	}
-	// The interpreter was probed before and its answer cached, so even the
-	// slow path of check starts no process (unless python is a launcher
-	// script, which is never cached).
+	if strings.Join(started, "; ") != "python -I -m pip --version" {
+		t.Errorf("check's slow path started %q, want only the venv's pip probe", started)
+	}
 	res, err = e.Sync(ctx, opts)
 	if err != nil {
 		t.Fatal(err)

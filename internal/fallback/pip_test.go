@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/testpy"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
 
@@ -252,9 +253,6 @@ func TestUninstallNothingStartsNothing(t *testing.T) {
 	}
 }
 
-// testPython is the interpreter of the real-venv test.
-const testPython = "/root/.pyenv/versions/3.11.7/bin/python3"
-
 // TestPipReal creates a real venv, installs a wheel from a hashed
 // requirements file, refuses a wrong hash and uninstalls, all with a hostile
 // parent environment that would break each step if it reached Python or pip.
@@ -262,9 +260,7 @@ func TestPipReal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("creates a real venv (several seconds); skipped with -short")
 	}
-	if _, err := os.Stat(testPython); err != nil {
-		t.Skipf("interpreter %s is missing: %v", testPython, err)
-	}
+	testPython := testpy.Minor(t, "3.11")
 	tmp := t.TempDir()
 	decoy := filepath.Join(tmp, "decoy")
 	if err := os.MkdirAll(filepath.Join(decoy, "demo"), 0o755); err != nil {
@@ -403,10 +399,8 @@ func TestCreateFromPipWheel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("creates a real venv; skipped with -short")
 	}
-	wheels, _ := filepath.Glob("/root/.pyenv/versions/3.11.7/lib/python3.11/ensurepip/_bundled/pip-*.whl")
-	if _, err := os.Stat(testPython); err != nil || len(wheels) != 1 {
-		t.Skipf("needs %s and its bundled pip wheel", testPython)
-	}
+	testPython := testpy.Minor(t, "3.11")
+	wheels := []string{testpy.PipWheel(t, "3.11")}
 	dir := filepath.Join(t.TempDir(), "venv")
 	r := &run.Runner{}
 	p := &Pip{Runner: r, Environ: os.Environ(), PipWheel: wheels[0]}

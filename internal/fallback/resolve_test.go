@@ -6,21 +6,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/influx-py/influx-py/internal/index/indextest"
 	"github.com/influx-py/influx-py/internal/resolve"
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/testpy"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
 
@@ -254,22 +250,12 @@ func TestCheckRequirements(t *testing.T) {
 	}
 }
 
-// Real pip from the interpreter's bundled wheel.
-const (
-	py311      = "/root/.pyenv/versions/3.11.7/bin/python3"
-	py311Wheel = "/root/.pyenv/versions/3.11.7/lib/python3.11/ensurepip/_bundled/pip-23.2.1-py3-none-any.whl"
-	py37       = "/root/.pyenv/versions/3.7.16/bin/python3"
-	py37Wheel  = "/root/.pyenv/versions/3.7.16/lib/python3.7/ensurepip/_bundled/pip-22.0.4-py3-none-any.whl"
-)
-
-func need(t *testing.T, paths ...string) {
-	t.Helper()
-	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("%s not found: %v", p, err)
-		}
-	}
-}
+// Real pip from the interpreters' bundled wheels, found by version under
+// pyenv's root (the tests skip, saying so, without them).
+func py311(t *testing.T) string      { return testpy.Minor(t, "3.11") }
+func py311Wheel(t *testing.T) string { return testpy.PipWheel(t, "3.11") }
+func py37(t *testing.T) string       { return testpy.Minor(t, "3.7") }
+func py37Wheel(t *testing.T) string  { return testpy.PipWheel(t, "3.7") }
 
 // testWheels builds the chain wheels of testdata/wheels into a folder and
 // returns it with each file's SHA-256 by file name.
@@ -294,79 +280,6 @@ func testWheels(t *testing.T) (string, map[string]string) {
 		sums[filepath.Base(p)] = hex.EncodeToString(s[:])
 	}
 	return dir, sums
-}
-
-// simpleIndex is a PEP 503 index over the wheels in a folder: /simple/,
-// /simple/<name>/ with hashed links to ../../files/<file>, and the files.
-type simpleIndex struct {
-	*httptest.Server
-	mu     sync.Mutex
-	hits   []string // paths requested
-	status int      // when non-zero, every request gets it
-}
-
-var wheelProjectRE = regexp.MustCompile(`^([^-]+)-`)
-
-func newSimpleIndex(t *testing.T, dir string, sums map[string]string) *simpleIndex {
-	t.Helper()
-	projects := map[string][]string{}
-	for file := range sums {
-		m := wheelProjectRE.FindStringSubmatch(file)
-		name := strings.ReplaceAll(strings.ToLower(m[1]), "_", "-")
-		projects[name] = append(projects[name], file)
-	}
-	ix := &simpleIndex{}
-	ix.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ix.mu.Lock()
-		ix.hits = append(ix.hits, r.URL.Path)
-		status := ix.status
-		ix.mu.Unlock()
-		if status != 0 {
-			http.Error(w, "index is down", status)
-			return
-		}
-		parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-		switch {
-		case len(parts) == 1 && parts[0] == "simple":
-			var names []string
-			for n := range projects {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, "<!DOCTYPE html><html><body>\n")
-			for _, n := range names {
-				fmt.Fprintf(w, "<a href=\"%s/\">%s</a>\n", n, n)
-			}
-			fmt.Fprint(w, "</body></html>\n")
-		case len(parts) == 2 && parts[0] == "simple":
-			files, ok := projects[parts[1]]
-			if !ok {
-				http.NotFound(w, r)
-				return
-			}
-			sort.Strings(files)
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, "<!DOCTYPE html><html><body>\n")
-			for _, f := range files {
-				fmt.Fprintf(w, "<a href=\"../../files/%s#sha256=%s\" data-requires-python=\"%s\">%s</a>\n",
-					f, sums[f], html.EscapeString(">=3.8"), f)
-			}
-			fmt.Fprint(w, "</body></html>\n")
-		case len(parts) == 2 && parts[0] == "files" && sums[parts[1]] != "":
-			http.ServeFile(w, r, filepath.Join(dir, parts[1]))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(ix.Close)
-	return ix
-}
-
-func (ix *simpleIndex) requested() []string {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	return append([]string(nil), ix.hits...)
 }
 
 // testEnviron is a parent environment with settings that would change the
@@ -455,13 +368,12 @@ func newPip(t *testing.T, wheel string) *Pip {
 
 func TestResolveRealPipFindLinks(t *testing.T) {
 	t.Parallel()
-	need(t, py311)
 	wheels, sums := testWheels(t)
 	p := newPip(t, "")
 	for _, tc := range resolveCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			req := ResolveRequest{Requirements: tc.reqs, Python: py311, PythonVersion: "3.11",
+			req := ResolveRequest{Requirements: tc.reqs, Python: py311(t), PythonVersion: "3.11",
 				FindLinks: []string{wheels}, NoIndex: true, Dir: t.TempDir()}
 			pins, err := p.Resolve(context.Background(), req)
 			if err != nil {
@@ -477,7 +389,7 @@ func TestResolveRealPipFindLinks(t *testing.T) {
 	for _, tc := range failCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			req := ResolveRequest{Requirements: tc.reqs, Python: py311, FindLinks: []string{wheels}, NoIndex: true, Dir: t.TempDir()}
+			req := ResolveRequest{Requirements: tc.reqs, Python: py311(t), FindLinks: []string{wheels}, NoIndex: true, Dir: t.TempDir()}
 			pins, err := p.Resolve(context.Background(), req)
 			checkFailure(t, pins, err, tc.msg)
 		})
@@ -506,15 +418,14 @@ func checkFailure(t *testing.T, pins []Pin, err error, msg []string) {
 
 func TestResolveRealPipIndex(t *testing.T) {
 	t.Parallel()
-	need(t, py311, py311Wheel)
 	wheels, sums := testWheels(t)
-	ix := newSimpleIndex(t, wheels, sums)
-	fromWheel, own := newPip(t, py311Wheel), newPip(t, "")
+	ix := indextest.Serve(t, wheels, indextest.RequiresPythonFromWheels())
+	fromWheel, own := newPip(t, py311Wheel(t)), newPip(t, "")
 	for i, tc := range resolveCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			req := ResolveRequest{Requirements: tc.reqs, Python: py311, PythonVersion: "3.11",
-				IndexURL: ix.URL + "/simple/", Dir: t.TempDir()}
+			req := ResolveRequest{Requirements: tc.reqs, Python: py311(t), PythonVersion: "3.11",
+				IndexURL: ix.URL(), Dir: t.TempDir()}
 			by := own
 			if i == 0 {
 				by = fromWheel
@@ -523,20 +434,20 @@ func TestResolveRealPipIndex(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkPins(t, pins, tc.want, sums, func(f string) string { return ix.URL + "/files/" + f })
+			checkPins(t, pins, tc.want, sums, func(f string) string { return ix.FileURL(f) })
 		})
 	}
 	for _, tc := range failCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			req := ResolveRequest{Requirements: tc.reqs, Python: py311, IndexURL: ix.URL + "/simple/", Dir: t.TempDir()}
+			req := ResolveRequest{Requirements: tc.reqs, Python: py311(t), IndexURL: ix.URL(), Dir: t.TempDir()}
 			pins, err := own.Resolve(context.Background(), req)
 			checkFailure(t, pins, err, tc.msg)
 		})
 	}
 	t.Cleanup(func() {
-		if hits := ix.requested(); !slices.Contains(hits, "/simple/chain-a/") || !slices.Contains(hits, "/files/"+fileA) {
-			t.Errorf("index requests %q lack the chain-a page and file", hits)
+		if ix.Requests("/simple/chain-a/") == 0 || ix.Requests("/files/"+fileA) == 0 {
+			t.Errorf("%d index requests lack the chain-a page or file", ix.Total())
 		}
 	})
 }
@@ -545,22 +456,21 @@ func TestResolveRealPipIndex(t *testing.T) {
 // times with backoff before it gives up.
 func TestResolveRealPipIndexDown(t *testing.T) {
 	t.Parallel()
-	need(t, py311)
-	wheels, sums := testWheels(t)
-	ix := newSimpleIndex(t, wheels, sums)
-	ix.status = http.StatusInternalServerError
+	wheels, _ := testWheels(t)
+	ix := indextest.Serve(t, wheels, indextest.RequiresPythonFromWheels())
+	ix.SetDown(true)
 	p := newPip(t, "")
-	req := ResolveRequest{Requirements: []string{"chain-a"}, Python: py311, IndexURL: ix.URL + "/simple/", Dir: t.TempDir()}
+	req := ResolveRequest{Requirements: []string{"chain-a"}, Python: py311(t), IndexURL: ix.URL(), Dir: t.TempDir()}
 	pins, err := p.Resolve(context.Background(), req)
 	checkFailure(t, pins, err, []string{"chain-a"})
-	if len(ix.requested()) == 0 {
+	if ix.Total() == 0 {
 		t.Error("pip never asked the index")
 	}
 }
 
 func TestResolveChecksBeforeRunning(t *testing.T) {
 	r := &run.Runner{}
-	p := &Pip{Runner: r, PipWheel: py311Wheel}
+	p := &Pip{Runner: r, PipWheel: py311Wheel(t)}
 	missing := filepath.Join(t.TempDir(), "pip-23.2.1-py3-none-any.whl")
 	tests := []struct {
 		name  string
@@ -568,10 +478,10 @@ func TestResolveChecksBeforeRunning(t *testing.T) {
 		req   ResolveRequest
 		err   string
 	}{
-		{"no interpreter", py311Wheel, ResolveRequest{Requirements: []string{"a"}}, "no target interpreter"},
-		{"option smuggled in", py311Wheel, ResolveRequest{Python: py311, Requirements: []string{"a", "--extra-index-url=http://x"}}, `requirement "--extra-index-url=http://x"`},
-		{"malformed requirement", py311Wheel, ResolveRequest{Python: py311, Requirements: []string{"a>="}}, `requirement "a>="`},
-		{"missing pip wheel", missing, ResolveRequest{Python: py311, Requirements: []string{"a"}, Dir: t.TempDir()}, "resolve with pip: pip wheel: "},
+		{"no interpreter", py311Wheel(t), ResolveRequest{Requirements: []string{"a"}}, "no target interpreter"},
+		{"option smuggled in", py311Wheel(t), ResolveRequest{Python: py311(t), Requirements: []string{"a", "--extra-index-url=http://x"}}, `requirement "--extra-index-url=http://x"`},
+		{"malformed requirement", py311Wheel(t), ResolveRequest{Python: py311(t), Requirements: []string{"a>="}}, `requirement "a>="`},
+		{"missing pip wheel", missing, ResolveRequest{Python: py311(t), Requirements: []string{"a"}, Dir: t.TempDir()}, "resolve with pip: pip wheel: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -582,7 +492,7 @@ func TestResolveChecksBeforeRunning(t *testing.T) {
 		})
 	}
 	// Nothing to resolve is an empty result, without a child.
-	pins, err := p.Resolve(context.Background(), ResolveRequest{Python: py311})
+	pins, err := p.Resolve(context.Background(), ResolveRequest{Python: py311(t)})
 	if err != nil || pins != nil {
 		t.Errorf("empty resolve = %v, %v", pins, err)
 	}
@@ -593,10 +503,9 @@ func TestResolveChecksBeforeRunning(t *testing.T) {
 
 func TestResolveWrongPythonVersion(t *testing.T) {
 	t.Parallel()
-	need(t, py311)
 	wheels, _ := testWheels(t)
 	p := newPip(t, "")
-	_, err := p.Resolve(context.Background(), ResolveRequest{Requirements: []string{"chain-b"}, Python: py311, PythonVersion: "3.12",
+	_, err := p.Resolve(context.Background(), ResolveRequest{Requirements: []string{"chain-b"}, Python: py311(t), PythonVersion: "3.12",
 		FindLinks: []string{wheels}, NoIndex: true, Dir: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "is Python 3.11, not the 3.12") {
 		t.Fatalf("error = %v, want a Python version mismatch", err)
@@ -608,8 +517,7 @@ func TestResolveWrongPythonVersion(t *testing.T) {
 // name, from running pip --version.
 func TestResolveTooOldPip(t *testing.T) {
 	t.Parallel()
-	need(t, py37, py37Wheel)
-	data, err := os.ReadFile(py37Wheel)
+	data, err := os.ReadFile(py37Wheel(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -617,21 +525,21 @@ func TestResolveTooOldPip(t *testing.T) {
 	if err := os.WriteFile(renamed, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, wheel := range []string{py37Wheel, renamed, ""} {
+	for _, wheel := range []string{py37Wheel(t), renamed, ""} {
 		t.Run(filepath.Base(wheel), func(t *testing.T) {
 			r := &run.Runner{}
 			p := &Pip{Runner: r, Environ: testEnviron(t), PipWheel: wheel}
-			_, err := p.Resolve(context.Background(), ResolveRequest{Requirements: []string{"chain-a"}, Python: py37, Dir: t.TempDir()})
+			_, err := p.Resolve(context.Background(), ResolveRequest{Requirements: []string{"chain-a"}, Python: py37(t), Dir: t.TempDir()})
 			var old *PipTooOldError
 			if !errors.As(err, &old) || old.Version != "22.0.4" {
 				t.Fatalf("error = %v, want pip 22.0.4 too old", err)
 			}
-			want := "pip 22.0.4 in " + py37 + " is too old to resolve (needs 22.2); use --backend uv or a newer Python"
+			want := "pip 22.0.4 in " + py37(t) + " is too old to resolve (needs 22.2); use --backend uv or a newer Python"
 			if err.Error() != want {
 				t.Errorf("error = %q, want %q", err, want)
 			}
 			starts := int64(1)
-			if wheel == py37Wheel {
+			if wheel == py37Wheel(t) {
 				starts = 0 // read from the file name
 			}
 			if n := r.Started.Load(); n != starts {

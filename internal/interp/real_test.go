@@ -15,6 +15,7 @@ import (
 
 	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/tags"
+	"github.com/influx-py/influx-py/internal/testpy"
 )
 
 // realInterpreters lists the interpreters of this machine the tests run
@@ -22,21 +23,17 @@ import (
 // that exist.
 func realInterpreters(t *testing.T) []string {
 	t.Helper()
-	root := os.Getenv("PYENV_ROOT")
-	if root == "" {
-		home, _ := os.UserHomeDir()
-		root = filepath.Join(home, ".pyenv")
-	}
 	var out []string
+	found := testpy.Pyenv()
 	for minor := 6; minor <= 13; minor++ {
-		matches, _ := filepath.Glob(filepath.Join(root, "versions", "3."+strconv.Itoa(minor)+".*", "bin", "python3"))
-		sort.Strings(matches)
-		for _, m := range matches {
-			if isExecutable(m) {
-				out = append(out, m)
-			} else {
-				t.Logf("skip %s: not executable", m)
-			}
+		i, ok := found["3."+strconv.Itoa(minor)]
+		switch {
+		case !ok:
+			t.Logf("skip Python 3.%d: not under pyenv's root", minor)
+		case !isExecutable(i.Path):
+			t.Logf("skip %s: not executable", i.Path)
+		default:
+			out = append(out, i.Path)
 		}
 	}
 	if isExecutable("/usr/bin/python3") {

@@ -124,3 +124,20 @@ func versionLess(a, b string) bool {
 	}
 	return len(pa) < len(pb)
 }
+
+// PipWheel is the pip wheel ensurepip bundles with pyenv's Python of that
+// minor version, or skips the test.
+func PipWheel(t testing.TB, minor string) string {
+	t.Helper()
+	py := Minor(t, minor)
+	prefix := filepath.Dir(filepath.Dir(py))
+	m, _ := filepath.Glob(filepath.Join(prefix, "lib", "python"+minor, "ensurepip", "_bundled", "pip-*.whl"))
+	if len(m) != 1 {
+		t.Skipf("needs the pip wheel ensurepip bundles with Python %s: %d found under %s", minor, len(m), prefix)
+	}
+	return m[0]
+}
+
+// Prefix is the installation prefix of an interpreter found here (the
+// parent of its bin folder).
+func Prefix(python string) string { return filepath.Dir(filepath.Dir(python)) }

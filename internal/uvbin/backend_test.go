@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/testpy"
 )
 
 func TestEnv(t *testing.T) {
@@ -155,10 +156,14 @@ func TestFindPipWheel(t *testing.T) {
 	}
 
 	// The real interpreters, when present.
-	for _, py := range []string{"/root/.pyenv/versions/3.11.7/bin/python3", "/usr/bin/python3"} {
-		if _, err := os.Stat(py); err != nil {
-			continue
-		}
+	var real []string
+	if i, ok := testpy.Pyenv()["3.11"]; ok {
+		real = append(real, i.Path)
+	}
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		real = append(real, "/usr/bin/python3") // Debian's: its pip wheel is in share/python-wheels
+	}
+	for _, py := range real {
 		got, err := FindPipWheel(py, runtime.GOOS)
 		t.Logf("pip wheel for %s: %s %v", py, got, err)
 		if err == nil && !strings.HasPrefix(filepath.Base(got), "pip-") {

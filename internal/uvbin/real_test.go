@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/testpy"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
 
@@ -27,14 +28,9 @@ func realUV(t *testing.T) string {
 	return p
 }
 
-const realPython = "/root/.pyenv/versions/3.11.7/bin/python3"
-
 func needPython(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat(realPython); err != nil {
-		t.Skipf("interpreter %s not found", realPython)
-	}
-	return realPython
+	return testpy.Minor(t, "3.11")
 }
 
 // realRelease serves the real uv in a release-layout archive and returns a

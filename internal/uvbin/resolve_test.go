@@ -3,22 +3,18 @@ package uvbin
 import (
 	"context"
 	"errors"
-	"fmt"
-	"html"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/influx-py/influx-py/internal/index/indextest"
 	"github.com/influx-py/influx-py/internal/resolve"
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/testpy"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
 
@@ -339,82 +335,6 @@ func testWheels(t *testing.T) (string, map[string]string) {
 	return dir, sums
 }
 
-// simpleIndex is a PEP 503 index over the wheels in a folder: /simple/,
-// /simple/<name>/ with hashed links to ../../files/<file>, and the files.
-// Each link's data-requires-python is requiresPython[file], or ">=3.8".
-type simpleIndex struct {
-	*httptest.Server
-	mu     sync.Mutex
-	hits   []string
-	status int // when non-zero, every request gets it
-}
-
-var wheelProjectRE = regexp.MustCompile(`^([^-]+)-`)
-
-func newSimpleIndex(t *testing.T, dir string, sums, requiresPython map[string]string) *simpleIndex {
-	t.Helper()
-	projects := map[string][]string{}
-	for file := range sums {
-		name := strings.ReplaceAll(strings.ToLower(wheelProjectRE.FindStringSubmatch(file)[1]), "_", "-")
-		projects[name] = append(projects[name], file)
-	}
-	ix := &simpleIndex{}
-	ix.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ix.mu.Lock()
-		ix.hits = append(ix.hits, r.URL.Path)
-		status := ix.status
-		ix.mu.Unlock()
-		if status != 0 {
-			http.Error(w, "index is down", status)
-			return
-		}
-		parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-		switch {
-		case len(parts) == 1 && parts[0] == "simple":
-			var names []string
-			for n := range projects {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, "<!DOCTYPE html><html><body>\n")
-			for _, n := range names {
-				fmt.Fprintf(w, "<a href=\"%s/\">%s</a>\n", n, n)
-			}
-			fmt.Fprint(w, "</body></html>\n")
-		case len(parts) == 2 && parts[0] == "simple":
-			files, ok := projects[parts[1]]
-			if !ok {
-				http.NotFound(w, r)
-				return
-			}
-			sort.Strings(files)
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, "<!DOCTYPE html><html><body>\n")
-			for _, f := range files {
-				rp := requiresPython[f]
-				if rp == "" {
-					rp = ">=3.8"
-				}
-				fmt.Fprintf(w, "<a href=\"../../files/%s#sha256=%s\" data-requires-python=\"%s\">%s</a>\n", f, sums[f], html.EscapeString(rp), f)
-			}
-			fmt.Fprint(w, "</body></html>\n")
-		case len(parts) == 2 && parts[0] == "files" && sums[parts[1]] != "":
-			http.ServeFile(w, r, filepath.Join(dir, parts[1]))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(ix.Close)
-	return ix
-}
-
-func (ix *simpleIndex) requested() []string {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	return append([]string(nil), ix.hits...)
-}
-
 // realBackend is a Backend on the real uv whose parent environment carries
 // settings that would change the resolution if they reached uv: a
 // find-links folder with chain-b 3.0 and a dead index.
@@ -536,11 +456,11 @@ func TestResolveRealUVIndex(t *testing.T) {
 	b := realBackend(t)
 	python := needPython(t)
 	wheels, sums := testWheels(t)
-	ix := newSimpleIndex(t, wheels, sums, nil)
+	ix := indextest.Serve(t, wheels, indextest.RequiresPythonFromWheels())
 	for _, tc := range resolveCases {
 		t.Run(tc.name, func(t *testing.T) {
 			pins, err := b.Resolve(context.Background(), ResolveRequest{Requirements: tc.reqs, Python: python, PythonVersion: "3.11",
-				IndexURL: ix.URL + "/simple/", Dir: t.TempDir()})
+				IndexURL: ix.URL(), Dir: t.TempDir()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -550,23 +470,23 @@ func TestResolveRealUVIndex(t *testing.T) {
 	for _, tc := range failCases {
 		t.Run(tc.name, func(t *testing.T) {
 			pins, err := b.Resolve(context.Background(), ResolveRequest{Requirements: tc.reqs, Python: python, PythonVersion: "3.11",
-				IndexURL: ix.URL + "/simple/", Dir: t.TempDir()})
+				IndexURL: ix.URL(), Dir: t.TempDir()})
 			checkFailure(t, pins, err, tc.msg)
 		})
 	}
-	if hits := ix.requested(); !slices.Contains(hits, "/simple/chain-a/") {
-		t.Errorf("index requests %q lack the chain-a page", hits)
+	if ix.Requests("/simple/chain-a/") == 0 {
+		t.Errorf("%d index requests lack the chain-a page", ix.Total())
 	}
 }
 
 func TestResolveRealUVIndexDown(t *testing.T) {
 	b := realBackend(t)
 	python := needPython(t)
-	wheels, sums := testWheels(t)
-	ix := newSimpleIndex(t, wheels, sums, nil)
-	ix.status = http.StatusInternalServerError
+	wheels, _ := testWheels(t)
+	ix := indextest.Serve(t, wheels, indextest.RequiresPythonFromWheels())
+	ix.SetDown(true)
 	pins, err := b.Resolve(context.Background(), ResolveRequest{Requirements: []string{"chain-a"}, Python: python, PythonVersion: "3.11",
-		IndexURL: ix.URL + "/simple/", Dir: t.TempDir()})
+		IndexURL: ix.URL(), Dir: t.TempDir()})
 	checkFailure(t, pins, err, []string{"500"})
 }
 
@@ -590,7 +510,7 @@ func TestResolveRealUVRequiresPython(t *testing.T) {
 		t.Fatal(err)
 	}
 	sums[fileB2] = sha(data)
-	ix := newSimpleIndex(t, wheels, sums, map[string]string{fileB2: ">=3.12"})
+	ix := indextest.Serve(t, wheels, indextest.RequiresPython(fileB2, ">=3.12"))
 	for _, tc := range []struct {
 		version string
 		want    []pinWant
@@ -600,14 +520,15 @@ func TestResolveRealUVRequiresPython(t *testing.T) {
 	} {
 		python := python
 		if tc.version == "3.12" {
-			python = "/root/.pyenv/versions/3.12.1/bin/python3"
-			if _, err := os.Stat(python); err != nil {
-				t.Logf("skip the 3.12 half: %v", err)
+			i, ok := testpy.Pyenv()["3.12"]
+			if !ok {
+				t.Logf("skip the 3.12 half: no Python 3.12 (%s)", testpy.Describe())
 				continue
 			}
+			python = i.Path
 		}
 		pins, err := b.Resolve(context.Background(), ResolveRequest{Requirements: []string{"chain-a"}, Python: python,
-			PythonVersion: tc.version, IndexURL: ix.URL + "/simple/", Dir: t.TempDir()})
+			PythonVersion: tc.version, IndexURL: ix.URL(), Dir: t.TempDir()})
 		if err != nil {
 			t.Fatalf("for %s: %v", tc.version, err)
 		}

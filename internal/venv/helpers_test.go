@@ -6,17 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/influx-py/influx-py/internal/testpy"
 )
 
-// testPython is the interpreter real venvs are made from in these tests.
-const testPython = "/root/.pyenv/versions/3.11.7/bin/python3"
-
+// needPython is the interpreter real venvs are made from in these tests:
+// pyenv's 3.11 (the tests read its pyvenv.cfg, so no other will do).
 func needPython(t testing.TB) string {
 	t.Helper()
-	if _, err := os.Stat(testPython); err != nil {
-		t.Skipf("real venv tests need %s: %v", testPython, err)
-	}
-	return testPython
+	return testpy.Minor(t, "3.11")
 }
 
 // childEnv is the environment for Python children: this machine sets PIP_*

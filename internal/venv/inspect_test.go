@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/influx-py/influx-py/internal/testpy"
 )
 
 func hasProblem(h Health, sub string) bool {
@@ -82,7 +84,8 @@ func TestInspectRealVenv(t *testing.T) {
 	}
 	// CPython's venv writer conventions (pyvenv_cfg.json writer_expectations).
 	c := st.Config
-	if c.Home() != "/root/.pyenv/versions/3.11.7/bin" {
+	prefix := testpy.Prefix(needPython(t))
+	if c.Home() != prefix+"/bin" {
 		t.Errorf("home = %q", c.Home())
 	}
 	if c.IncludeSystemSitePackages() || c.Get("include-system-site-packages") != "false" {
@@ -91,14 +94,14 @@ func TestInspectRealVenv(t *testing.T) {
 	if c.Prompt() != "My plugins" || c.Get("prompt") != "'My plugins'" {
 		t.Errorf("prompt %q (raw %q)", c.Prompt(), c.Get("prompt"))
 	}
-	if c.Executable() != "/root/.pyenv/versions/3.11.7/bin/python3.11" {
+	if c.Executable() != prefix+"/bin/python3.11" {
 		t.Errorf("executable = %q", c.Executable())
 	}
 	if !strings.Contains(c.Command(), "-m venv") || !strings.HasSuffix(c.Command(), root) {
 		t.Errorf("command = %q", c.Command())
 	}
 	// bin/python -> .../python3 -> python3.11: getpath's realpath rule.
-	if st.Base.Executable != "/root/.pyenv/versions/3.11.7/bin/python3.11" || st.Base.Prefix != "/root/.pyenv/versions/3.11.7" {
+	if st.Base.Executable != prefix+"/bin/python3.11" || st.Base.Prefix != prefix {
 		t.Errorf("base %+v", st.Base)
 	}
 	base := strings.TrimSpace(runPy(t, l.Python(), "-c", "import sys, os; print(os.path.realpath(sys._base_executable)); print(sys.base_prefix)"))

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/influx-py/influx-py/internal/testpy"
 )
 
 // TestRealVenvWithPip makes one venv with pip (ensurepip, offline, a few
@@ -87,7 +89,7 @@ func TestRealVenvWithPip(t *testing.T) {
 	}
 
 	// Remove, add back, reinstall: each is a different listing.
-	wheel := filepath.Join(filepath.Dir(testPython), "..", "lib", "python3.11", "ensurepip", "_bundled")
+	wheel := filepath.Dir(testpy.PipWheel(t, "3.11"))
 	runPy(t, l.Python(), "-m", "pip", "uninstall", "-y", "-q", "setuptools")
 	d1 := digest()
 	runPy(t, l.Python(), "-m", "pip", "install", "-q", "--no-compile", "--no-index", "--find-links", wheel, "setuptools")

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -14,22 +13,14 @@ import (
 	"testing"
 
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/testpy"
 )
 
-// testPython is the interpreter the install tests use; another python3 on
-// PATH is the fallback on machines without this pyenv build.
-const testPython = "/root/.pyenv/versions/3.11.7/bin/python3"
-
+// findPython is the interpreter the install tests use: pyenv's 3.11, else
+// python3 on PATH.
 func findPython(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat(testPython); err == nil {
-		return testPython
-	}
-	p, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skipf("no Python: %s is missing and python3 is not on PATH", testPython)
-	}
-	return p
+	return testpy.Default(t)
 }
 
 // venv is a throwaway virtual environment with pip.

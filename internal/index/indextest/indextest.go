@@ -102,13 +102,20 @@ type Server struct {
 // Files whose names are neither a wheel nor an sdist name are not listed.
 func Serve(t testing.TB, dir string, opts ...Option) *Server {
 	t.Helper()
+	s := New(dir, opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New is Serve for callers without a testing.TB (testscript commands):
+// they Close the server themselves.
+func New(dir string, opts ...Option) *Server {
 	s := &Server{dir: dir, requests: map[string]int{}}
 	for _, o := range opts {
 		o(&s.cfg)
 	}
 	s.down = s.cfg.down
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	t.Cleanup(s.srv.Close)
 	return s
 }
 
