@@ -81,8 +81,11 @@ func TestKillLoop(t *testing.T) {
 				runs = append(runs, time.Since(start))
 				newLock = h.readLock(t)
 			}
+			// The longest of three, and the moments spread a quarter beyond
+			// it: a loaded machine runs slower than the clean runs did, and
+			// a kill that comes after the end is counted, not wasted.
 			sort.Slice(runs, func(i, j int) bool { return runs[i] < runs[j] })
-			d := runs[1]
+			d := runs[2] * 5 / 4
 			states := map[string]int{}
 			repaired := 0
 			for i := 1; i <= kills; i++ {
@@ -121,7 +124,7 @@ func TestKillLoop(t *testing.T) {
 				seen = append(seen, fmt.Sprintf("%s %d", s, n))
 			}
 			sort.Strings(seen)
-			line := fmt.Sprintf("%-14s clean run %6v; %d kills, %d repaired; killed in: %s", name, d.Round(time.Millisecond), kills, repaired, strings.Join(seen, ", "))
+			line := fmt.Sprintf("%-14s clean run %6v; %d kills over %6v, %d repaired; killed in: %s", name, runs[1].Round(time.Millisecond), kills, d.Round(time.Millisecond), repaired, strings.Join(seen, ", "))
 			t.Log(line)
 			report = append(report, line)
 		}

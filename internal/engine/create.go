@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -89,12 +91,12 @@ func (e *Engine) createVenv(ctx context.Context, b Backend, s *session, rebuild 
 		if err := os.Rename(dir, aside); err != nil {
 			return fmt.Errorf("move old venv aside: %w", err)
 		}
-	} else if err := os.RemoveAll(dir); err != nil {
+	} else if err := e.discardIfThere(dir); err != nil {
 		// Only an empty directory or influx-py's own leftovers get here.
 		return fmt.Errorf("clear %s: %w", dir, err)
 	}
 	fail := func(err error) error {
-		os.RemoveAll(dir)
+		e.discardIfThere(dir)
 		if aside != "" {
 			if rerr := os.Rename(aside, dir); rerr != nil {
 				return fmt.Errorf("%w (and restoring the old venv from %s failed: %v)", err, aside, rerr)
@@ -127,11 +129,36 @@ func (e *Engine) createVenv(ctx context.Context, b Backend, s *session, rebuild 
 	s.state, s.stamp, s.installing = st, nil, true
 	s.marker = venv.Marker{Phase: venv.PhaseInstalling}
 	if aside != "" {
-		if err := os.RemoveAll(aside); err != nil {
+		if err := e.discard(dir, aside); err != nil {
 			e.warnf("remove old venv %s: %v", aside, err)
 		}
 	}
 	return nil
+}
+
+// discardIfThere discards the venv directory, when there is one.
+func (e *Engine) discardIfThere(dir string) error {
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return e.discard(dir, dir)
+}
+
+// discard removes a directory beside the venv that is no longer wanted (an
+// old venv a rebuild replaced). It is first moved into the scratch dir, in
+// one rename: a kill in the middle of the removal then leaves only scratch
+// files, which the next run removes, never half an old venv that no longer
+// says it is ours.
+func (e *Engine) discard(venvDir, dir string) error {
+	trash := filepath.Join(scratchDir(venvDir), "trash")
+	if err := os.MkdirAll(trash, 0o700); err != nil {
+		return err
+	}
+	gone := filepath.Join(trash, fmt.Sprintf("%s-%d", filepath.Base(dir), time.Now().UnixNano()))
+	if err := os.Rename(dir, gone); err != nil {
+		return err
+	}
+	return os.RemoveAll(gone)
 }
 
 // recoverRebuild finishes what a rebuild killed half-way left behind. A
@@ -155,7 +182,7 @@ func (e *Engine) recoverRebuild(venvDir string) error {
 		stamp, _ := venv.ReadStamp(l)
 		if stamp != nil || marked && m.Phase == venv.PhaseInstalling {
 			e.logf("removing %s, left by an interrupted rebuild that got as far as a new venv", old)
-			if err := os.RemoveAll(old); err != nil {
+			if err := e.discard(venvDir, old); err != nil {
 				return err
 			}
 			continue
