@@ -142,11 +142,20 @@ func (h *interruptHarness) stateAfterKill(oldLock, newLock []byte, waitErr error
 	l := venv.NewLayout(dir, "linux")
 	if olds, _ := filepath.Glob(dir + ".old-*"); len(olds) > 0 {
 		if m, ok, _ := venv.ReadMarker(l); ok {
+			if _, err := os.Stat(filepath.Join(dir, "pyvenv.cfg")); m.Phase == venv.PhaseCreating && err == nil {
+				return "rebuild, new venv creating (pip)"
+			}
 			return "rebuild, new venv " + m.Phase
 		}
 		return "rebuild, old venv aside"
 	}
 	if m, ok, _ := venv.ReadMarker(l); ok {
+		if m.Phase == venv.PhaseCreating {
+			if _, err := os.Stat(filepath.Join(dir, "pyvenv.cfg")); err != nil {
+				return "venv creating (interpreter)"
+			}
+			return "venv creating (pip)"
+		}
 		return "venv " + m.Phase
 	}
 	if _, err := os.Stat(dir); err != nil {
