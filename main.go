@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/influx-py/influx-py/internal/backends"
 	"github.com/influx-py/influx-py/internal/cli"
 	internalrun "github.com/influx-py/influx-py/internal/run"
 )
@@ -35,6 +36,7 @@ func runWith(intercept func(int64, internalrun.Cmd, func() ([]byte, error)) ([]b
 		Stderr:    os.Stderr,
 		Environ:   os.Environ(),
 		Terminal:  term.IsTerminal(int(os.Stderr.Fd())),
+		Backends:  backends.Real{},
 		Intercept: intercept,
 	})
 	return cli.Report(os.Stderr, app.RunContext(ctx, os.Args))

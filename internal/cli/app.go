@@ -28,13 +28,17 @@ const (
 	ExitError = 2 // anything failed, including bad usage
 )
 
-// IO is what the app reads and writes; main passes the process's.
+// IO is what main gives the app: the process's streams and environment,
+// and the implementations it wires in.
 type IO struct {
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Environ []string
 	// Terminal reports whether stderr is a terminal (progress bars).
 	Terminal bool
+	// Backends are the installers the engine uses; main wires the real
+	// ones in (package backends).
+	Backends engine.Backends
 	// Intercept, when set, wraps the start of every child process (see
 	// run.Runner.Intercept): the interruption tests stop the run at the
 	// Nth child. main leaves it nil.
@@ -125,13 +129,14 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 // newEngine wires an engine for one command run.
 func newEngine(g *global, stdio IO, version string, verbose bool) *engine.Engine {
 	e := &engine.Engine{
-		Runner:  &run.Runner{Intercept: stdio.Intercept},
-		Environ: stdio.Environ,
-		HTTP:    httpClient(),
-		Sys:     engine.HostSystem(exec.LookPath),
-		Now:     time.Now,
-		Warn:    prefixWriter(stdio.Stderr, "influx-py: warning: "),
-		Version: version,
+		Backends: stdio.Backends,
+		Runner:   &run.Runner{Intercept: stdio.Intercept},
+		Environ:  stdio.Environ,
+		HTTP:     httpClient(),
+		Sys:      engine.HostSystem(exec.LookPath),
+		Now:      time.Now,
+		Warn:     prefixWriter(stdio.Stderr, "influx-py: warning: "),
+		Version:  version,
 	}
 	if g.verbose || verbose {
 		e.Log = prefixWriter(stdio.Stderr, "influx-py: ")

@@ -60,7 +60,7 @@ func hints(err error) []string {
 		badLock  *lockfile.ValidationError
 		badPyver *engine.VenvPythonError
 		uvSum    *uvbin.ChecksumError
-		uvGone   *uvbin.UnavailableError
+		uvGone   interface{ Unavailable() string }
 		waited   *engine.LockTimeoutError
 		noSpace  *engine.NoSpaceError
 		overw    *engine.OverwriteError

@@ -6,8 +6,15 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/influx-py/influx-py/internal/engine"
-	"github.com/influx-py/influx-py/internal/uvbin"
 )
+
+// pinnedUV is the version of uv the wired-in backends pin, for help text.
+func pinnedUV(stdio IO) string {
+	if stdio.Backends == nil {
+		return "(none wired)"
+	}
+	return stdio.Backends.PinnedUV()
+}
 
 // uvFlags say where uv comes from; sync shares them.
 type uvFlags struct {
@@ -62,7 +69,7 @@ Examples:
    influx-py uv fetch
    influx-py uv fetch --uv-mirror https://artifacts.example.com/uv
    influx-py uv path
-   influx-py uv verify`, uvbin.Version),
+   influx-py uv verify`, pinnedUV(stdio)),
 		Subcommands: []*cli.Command{
 			{
 				Name:      "fetch",
@@ -74,7 +81,9 @@ Examples:
 						return err
 					}
 					e := newEngine(g, stdio, version, f.verbose)
-					bin, err := e.UVManager(f.options()).Ensure(c.Context)
+					o := f.options()
+					o.Path = "" // fetch is of the pinned uv
+					bin, err := e.FindUV(c.Context, o)
 					if err != nil {
 						return err
 					}
@@ -93,12 +102,12 @@ Examples:
 					}
 					e := newEngine(g, stdio, version, f.verbose)
 					o := f.options()
-					var bin *uvbin.Binary
+					var bin *engine.UV
 					var err error
 					if o.Path != "" {
-						bin, err = e.UVManager(o).UseExisting(c.Context, o.Path)
+						bin, err = e.FindUV(c.Context, o)
 					} else {
-						bin, err = e.UVManager(o).Cached(c.Context)
+						bin, err = e.CachedUV(c.Context, o)
 					}
 					if err != nil {
 						return err
@@ -120,7 +129,7 @@ Examples:
 						return err
 					}
 					e := newEngine(g, stdio, version, f.verbose)
-					bin, err := e.UVManager(f.options()).Verify(c.Context)
+					bin, err := e.VerifyUV(c.Context, f.options())
 					if err != nil {
 						return err
 					}

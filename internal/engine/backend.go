@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
-	"github.com/influx-py/influx-py/internal/fallback"
 	"github.com/influx-py/influx-py/internal/interp"
-	"github.com/influx-py/influx-py/internal/uvbin"
+	"github.com/influx-py/influx-py/internal/resolve"
+	"github.com/influx-py/influx-py/internal/run"
 )
 
 // Backend names accepted by --backend.
@@ -19,6 +20,64 @@ const (
 	BackendPip  = "pip"
 )
 
+// Installer creates venvs and changes what is installed in them. Every
+// implementation keeps one contract: pip is in every venv it creates (the
+// InfluxDB 3 server needs it), and installs use only the verified local
+// files they are given, hashes required, no dependency resolution.
+type Installer interface {
+	Name() string
+	// Create makes a new venv at dir with python, with pip inside. dir is
+	// an empty directory (holding only influx-py's marker, which must stay).
+	Create(ctx context.Context, python, dir string) error
+	// Install installs the local files named in a requirements file (one
+	// path per line, each with --hash=sha256:...), without dependencies and
+	// without an index, reinstalling any that are already present.
+	Install(ctx context.Context, venvPython, requirements string) error
+	// Uninstall removes the named distributions.
+	Uninstall(ctx context.Context, venvPython string, names []string) error
+}
+
+// Resolver pins requirements, with every transitive dependency, for one
+// interpreter.
+type Resolver interface {
+	Resolve(ctx context.Context, req resolve.Request) ([]resolve.Pin, error)
+}
+
+// Backend installs and resolves: the pip fallback and uv are each one.
+type Backend interface {
+	Installer
+	Resolver
+}
+
+// Tools are the engine's means a backend or uv's manager uses.
+type Tools struct {
+	Runner   *run.Runner
+	HTTP     *http.Client
+	Environ  []string  // the environment children's are built from
+	Log      io.Writer // -v diagnostics; may be nil
+	Stderr   io.Writer // children's stderr, live (-v); may be nil
+	Progress func(name string, total int64) io.Writer
+}
+
+// BackendConfig is what one backend is made with.
+type BackendConfig struct {
+	Tools
+	// PipWheel is the pip wheel new venvs get (the interpreter's own).
+	PipWheel string
+	// UVCache is uv's own cache: inside the venv for installs (so that uv
+	// hard-links files from it), under influx-py's cache for resolution.
+	UVCache string
+}
+
+// UV is a uv binary a backend may run.
+type UV struct {
+	Path    string
+	Version string
+	Target  string
+	Pinned  bool   // the version influx-py pins
+	Warning string // set when it is not the pinned version
+}
+
 // UVOptions say where uv comes from.
 type UVOptions struct {
 	Path     string // --uv: use this uv instead of the pinned one
@@ -27,54 +86,109 @@ type UVOptions struct {
 	Offline  bool
 }
 
-// UVManager returns the manager of the pinned uv for these options.
-func (e *Engine) UVManager(o UVOptions) *uvbin.Manager {
-	return &uvbin.Manager{
-		CacheDir: o.CacheDir,
-		BaseURL:  o.Mirror,
-		Offline:  o.Offline,
-		HTTP:     e.HTTP,
-		Runner:   e.Runner,
-		Environ:  e.Environ,
-		Log:      e.Log,
-		Progress: e.uvProgress(),
-	}
+// Backends makes the backends and finds the uv they may use. The engine
+// owns this interface and is handed an implementation: main wires the pip
+// fallback and the pinned uv in (package backends), tests give fakes.
+//
+// An error meaning "uv cannot be had" (offline without a cached uv, a
+// release host that is unreachable or answers 404) has a method
+// Unavailable() string giving the reason: only that lets --backend auto
+// fall back to pip.
+type Backends interface {
+	Pip(c BackendConfig) Backend
+	UV(bin *UV, c BackendConfig) Backend
+	// FindUV is --uv when given, else the pinned uv from the cache,
+	// downloaded and verified when it is not there (unless offline).
+	FindUV(ctx context.Context, o UVOptions, t Tools) (*UV, error)
+	// CachedUV is the pinned uv from the cache, hashed again: no network
+	// and no process.
+	CachedUV(ctx context.Context, o UVOptions, t Tools) (*UV, error)
+	// VerifyUV is CachedUV, then runs it.
+	VerifyUV(ctx context.Context, o UVOptions, t Tools) (*UV, error)
+	// PinnedUV is the version of uv influx-py pins.
+	PinnedUV() string
 }
 
-func (e *Engine) uvProgress() func(int64) io.Writer {
-	if e.Progress == nil {
-		return nil
+// unavailable says why uv cannot be had, when err means that.
+func unavailable(err error) (string, bool) {
+	var u interface{ Unavailable() string }
+	if errors.As(err, &u) {
+		return u.Unavailable(), true
 	}
-	return func(total int64) io.Writer { return e.Progress("uv "+uvbin.Version, total) }
+	return "", false
+}
+
+// UVUnavailableError says why uv cannot be used for this interpreter.
+type UVUnavailableError struct{ Reason string }
+
+func (e *UVUnavailableError) Error() string       { return "uv unavailable: " + e.Reason }
+func (e *UVUnavailableError) Unavailable() string { return e.Reason }
+
+func (e *Engine) tools() Tools {
+	return Tools{Runner: e.Runner, HTTP: e.HTTP, Environ: e.Environ, Log: e.Log, Stderr: e.ChildStderr, Progress: e.Progress}
+}
+
+func (e *Engine) backends() (Backends, error) {
+	if e.Backends == nil {
+		return nil, errors.New("internal error: no backends wired into the engine")
+	}
+	return e.Backends, nil
 }
 
 // FindUV returns the uv that a sync would use: --uv when given, else the
 // pinned one, from the cache or (unless offline) downloaded and verified.
-func (e *Engine) FindUV(ctx context.Context, o UVOptions) (*uvbin.Binary, error) {
-	m := e.UVManager(o)
-	if o.Path != "" {
-		return m.UseExisting(ctx, o.Path)
+func (e *Engine) FindUV(ctx context.Context, o UVOptions) (*UV, error) {
+	b, err := e.backends()
+	if err != nil {
+		return nil, err
 	}
-	return m.Ensure(ctx)
+	return b.FindUV(ctx, o, e.tools())
+}
+
+// CachedUV returns the pinned uv from the cache without running it.
+func (e *Engine) CachedUV(ctx context.Context, o UVOptions) (*UV, error) {
+	b, err := e.backends()
+	if err != nil {
+		return nil, err
+	}
+	return b.CachedUV(ctx, o, e.tools())
+}
+
+// VerifyUV hashes the cached uv again and runs it.
+func (e *Engine) VerifyUV(ctx context.Context, o UVOptions) (*UV, error) {
+	b, err := e.backends()
+	if err != nil {
+		return nil, err
+	}
+	return b.VerifyUV(ctx, o, e.tools())
+}
+
+// PinnedUV is the version of uv influx-py pins.
+func (e *Engine) PinnedUV() string {
+	if e.Backends == nil {
+		return ""
+	}
+	return e.Backends.PinnedUV()
 }
 
 // chooseBackend picks the backend for a sync and says why. With auto, uv is
 // used when it can be had; only "uv is unavailable" falls back to pip: a
 // checksum mismatch or a uv that fails is an error, never a silent switch.
 //
-// uvCache is uv's own cache: for installs, a folder inside the venv (so
-// that uv hard-links files instead of copying them); for resolution, one
-// under influx-py's cache (the venv may not exist yet).
-//
-// tmp, when set, is where the backend's children keep their temporary
-// files (TMPDIR): in the venv's scratch dir, so that what a killed pip or
-// uv leaves there is removed by the next run that takes the venv lock.
+// uvCache is uv's own cache. tmp, when set, is where the backend's children
+// keep their temporary files (TMPDIR): in the venv's scratch dir, so that
+// what a killed pip or uv leaves there is removed by the next run that
+// takes the venv lock.
 func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uvCache, tmp string, info *interp.Info) (Backend, string, error) {
-	environ := withTemp(e.Environ, tmp)
-	pip := &fallback.Pip{Runner: e.Runner, Environ: environ, Stderr: e.ChildStderr, PipWheel: pipWheel(info)}
+	bs, err := e.backends()
+	if err != nil {
+		return nil, "", err
+	}
+	cfg := BackendConfig{Tools: e.tools(), PipWheel: pipWheel(info), UVCache: uvCache}
+	cfg.Environ = withTemp(e.Environ, tmp)
 	switch name {
 	case BackendPip:
-		return pip, "--backend pip", nil
+		return bs.Pip(cfg), "--backend pip", nil
 	case "", BackendAuto, BackendUV:
 	default:
 		return nil, "", fmt.Errorf("unknown backend %q (want auto, uv or pip)", name)
@@ -84,15 +198,14 @@ func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uv
 	if major, minor, _ := info.Version(); major == 3 && minor < 7 {
 		why := fmt.Sprintf("uv does not support Python %s", info.FullVersion)
 		if name == BackendUV {
-			return nil, "", &uvbin.UnavailableError{Reason: why}
+			return nil, "", &UVUnavailableError{Reason: why}
 		}
-		return pip, why, nil
+		return bs.Pip(cfg), why, nil
 	}
-	bin, err := e.FindUV(ctx, o)
-	var unavailable *uvbin.UnavailableError
+	bin, err := bs.FindUV(ctx, o, e.tools())
 	if err != nil {
-		if name != BackendUV && errors.As(err, &unavailable) {
-			return pip, "uv unavailable: " + unavailable.Reason, nil
+		if why, ok := unavailable(err); ok && name != BackendUV {
+			return bs.Pip(cfg), "uv unavailable: " + why, nil
 		}
 		return nil, "", err
 	}
@@ -106,15 +219,7 @@ func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uv
 	if o.Path != "" {
 		reason += " (--uv " + bin.Path + ")"
 	}
-	b := &uvbin.Backend{
-		UV:       bin,
-		Runner:   e.Runner,
-		Environ:  environ,
-		Stderr:   e.ChildStderr,
-		CacheDir: uvCache,
-	}
-	b.PipWheel = pipWheel(info)
-	return b, reason, nil
+	return bs.UV(bin, cfg), reason, nil
 }
 
 // pipWheel is the wheel new venvs get their pip from: ensurepip's own comes

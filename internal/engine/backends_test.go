@@ -1,4 +1,4 @@
-package engine
+package engine_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/influx-py/influx-py/internal/engine"
 	"github.com/influx-py/influx-py/internal/venv"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
@@ -35,11 +36,11 @@ func TestBackendsAgree(t *testing.T) {
 		},
 	})
 	records := map[string]map[string][]string{}
-	for _, backend := range []string{BackendPip, BackendUV} {
+	for _, backend := range []string{engine.BackendPip, engine.BackendUV} {
 		dir := t.TempDir()
 		pluginDir(t, dir, specs)
-		opts := SyncOptions{Where: Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true, Backend: backend}
-		if backend == BackendUV {
+		opts := engine.SyncOptions{Where: engine.Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true, Backend: backend}
+		if backend == engine.BackendUV {
 			opts.UV = uv
 		}
 		res, err := testEngine(py).Sync(ctx, opts)
@@ -68,15 +69,15 @@ func TestBackendsAgree(t *testing.T) {
 		if !pipOK {
 			t.Errorf("%s: no pip in the venv; the InfluxDB 3 server needs it", backend)
 		}
-		if c, err := testEngine(py).Check(ctx, CheckOptions{Where: opts.Where, CacheDir: opts.CacheDir}); err != nil || !c.InSync {
+		if c, err := testEngine(py).Check(ctx, engine.CheckOptions{Where: opts.Where, CacheDir: opts.CacheDir}); err != nil || !c.InSync {
 			t.Errorf("%s: check after sync: %+v %v", backend, c, err)
 		}
 	}
-	if len(records[BackendPip]) != len(specs) {
-		t.Fatalf("pip venv holds %d distributions, want %d", len(records[BackendPip]), len(specs))
+	if len(records[engine.BackendPip]) != len(specs) {
+		t.Fatalf("pip venv holds %d distributions, want %d", len(records[engine.BackendPip]), len(specs))
 	}
-	if !reflect.DeepEqual(records[BackendPip], records[BackendUV]) {
-		t.Errorf("venvs differ:\npip %v\nuv  %v", records[BackendPip], records[BackendUV])
+	if !reflect.DeepEqual(records[engine.BackendPip], records[engine.BackendUV]) {
+		t.Errorf("venvs differ:\npip %v\nuv  %v", records[engine.BackendPip], records[engine.BackendUV])
 	}
 }
 

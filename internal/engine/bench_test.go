@@ -1,4 +1,4 @@
-package engine
+package engine_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/influx-py/influx-py/internal/engine"
 	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
@@ -30,8 +31,8 @@ func benchSetup(b *testing.B) (py, dir string) {
 
 func benchSync(b *testing.B, backend string) {
 	py, dir := benchSetup(b)
-	opts := SyncOptions{Where: Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true, Backend: backend}
-	if backend == BackendUV {
+	opts := engine.SyncOptions{Where: engine.Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true, Backend: backend}
+	if backend == engine.BackendUV {
 		opts.UV = os.Getenv("INFLUX_PY_TEST_UV")
 		if opts.UV == "" {
 			b.Skip("INFLUX_PY_TEST_UV is not set")
@@ -50,10 +51,10 @@ func benchSync(b *testing.B, backend string) {
 }
 
 // BenchmarkFreshSyncPip: influx-py with the pip backend, new venv.
-func BenchmarkFreshSyncPip(b *testing.B) { benchSync(b, BackendPip) }
+func BenchmarkFreshSyncPip(b *testing.B) { benchSync(b, engine.BackendPip) }
 
 // BenchmarkFreshSyncUV: influx-py with a real uv, new venv.
-func BenchmarkFreshSyncUV(b *testing.B) { benchSync(b, BackendUV) }
+func BenchmarkFreshSyncUV(b *testing.B) { benchSync(b, engine.BackendUV) }
 
 // BenchmarkPlainPip is the baseline: python -m venv, then pip install of the
 // same 30 files with hashes, as an operator would script it by hand.
@@ -88,7 +89,7 @@ func BenchmarkPlainPip(b *testing.B) {
 // and starts no process.
 func BenchmarkNoOpSync(b *testing.B) {
 	py, dir := benchSetup(b)
-	opts := SyncOptions{Where: Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true, Backend: BackendPip}
+	opts := engine.SyncOptions{Where: engine.Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true, Backend: engine.BackendPip}
 	ctx := context.Background()
 	if _, err := testEngine(py).Sync(ctx, opts); err != nil {
 		b.Fatal(err)

@@ -37,7 +37,7 @@ func (e *Engine) Check(ctx context.Context, opts CheckOptions) (*CheckResult, er
 		res.Plan = MakePlan(nil, nil, nil)
 		return res, nil
 	}
-	info, err := e.prober(opts.CacheDir).Probe(ctx, s.loc.Python)
+	info, err := e.probe(ctx, opts.CacheDir, s.loc.Python)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/lockfile"
-	"github.com/influx-py/influx-py/internal/uvbin"
 	"github.com/influx-py/influx-py/internal/venv"
 )
 
@@ -58,7 +56,7 @@ func (e *Engine) Doctor(ctx context.Context, opts DoctorOptions) []Finding {
 	}
 
 	var info *interp.Info
-	info, err = e.prober(opts.CacheDir).Probe(ctx, loc.Python)
+	info, err = e.probe(ctx, opts.CacheDir, loc.Python)
 	if err != nil {
 		add("interpreter", false, "choose a working interpreter with --python", "%s (%s): %v", loc.Python, loc.PythonFrom, err)
 	} else {
@@ -69,11 +67,11 @@ func (e *Engine) Doctor(ctx context.Context, opts DoctorOptions) []Finding {
 	}
 
 	bin, err := e.FindUV(ctx, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: true})
-	var unavailable *uvbin.UnavailableError
+	why, gone := unavailable(err)
 	switch {
-	case errors.As(err, &unavailable):
+	case gone:
 		// Not a fault: sync falls back to pip. Say how to get the fast path.
-		add("uv", true, "", "not available, so sync uses pip (%s); 'influx-py uv fetch' gets it", unavailable.Reason)
+		add("uv", true, "", "not available, so sync uses pip (%s); 'influx-py uv fetch' gets it", why)
 	case err != nil:
 		add("uv", false, "remove the cached uv and run 'influx-py uv fetch', or pass --uv PATH", "%v", err)
 	default:

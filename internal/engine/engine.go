@@ -1,7 +1,7 @@
 // Package engine holds influx-py's verbs. Each one resolves locations,
 // reads the lock and the venv, plans with pure functions, and only then acts
-// through a Backend. It knows nothing of TOML, pip, uv or HTTP: those live
-// in the leaf packages it calls.
+// through a Backend it is handed. It knows nothing of TOML, pip, uv or HTTP:
+// those live in the leaf packages it calls and the backends main wires in.
 package engine
 
 import (
@@ -11,26 +11,20 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/run"
 )
 
-// Backend creates venvs and changes what is installed in them. The pip
-// fallback and uv implement it.
-type Backend interface {
-	Name() string
-	// Create makes a new venv at dir with python, with pip inside.
-	Create(ctx context.Context, python, dir string) error
-	// Install installs the local files named in a requirements file (one
-	// path per line, each with --hash=sha256:...), without dependencies and
-	// without an index, reinstalling any that are already present.
-	Install(ctx context.Context, venvPython, requirements string) error
-	// Uninstall removes the named distributions.
-	Uninstall(ctx context.Context, venvPython string, names []string) error
-}
-
 // Engine carries what every verb needs from the outside world. Nothing in
-// it is global: tests build one with their own runner, client and clock.
+// it is global: tests build one with their own runner, client, clock and
+// backends.
 type Engine struct {
+	// Backends are the installers and resolvers, wired in by main.
+	Backends Backends
+	// Probe, when set, replaces the cached interpreter probe (tests of the
+	// decisions describe an interpreter without running one).
+	Probe func(ctx context.Context, cacheDir, python string) (*interp.Info, error)
+
 	Runner  *run.Runner
 	Environ []string // the parent environment children's are built from
 	HTTP    *http.Client

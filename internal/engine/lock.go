@@ -16,14 +16,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/influx-py/influx-py/internal/fallback"
 	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/index"
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/pep508"
 	"github.com/influx-py/influx-py/internal/resolve"
-	"github.com/influx-py/influx-py/internal/uvbin"
 )
 
 // LockOptions are the inputs of every verb that rewrites the lock.
@@ -171,7 +169,7 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 		return nil, errors.New("no requirements to lock: add some with 'influx-py add SPEC'")
 	}
 
-	info, err := e.prober(opts.CacheDir).Probe(ctx, loc.Python)
+	info, err := e.probe(ctx, opts.CacheDir, loc.Python)
 	if err != nil {
 		return nil, err
 	}
@@ -285,13 +283,13 @@ func (e *Engine) resolvePins(ctx context.Context, opts LockOptions, loc *Locatio
 			req.ExtraIndexURLs = p.ExtraIndexURLs
 		}
 	}
-	pins, err := r(ctx, req)
+	pins, err := r.Resolve(ctx, req)
 	if err != nil && len(req.Constraints) > 0 {
 		// The kept pins may be what makes the new requirements
 		// unsatisfiable; try once more without them.
 		e.logf("resolution keeping the current pins failed; resolving afresh")
 		req.Constraints = nil
-		pins, err = r(ctx, req)
+		pins, err = r.Resolve(ctx, req)
 	}
 	if err != nil {
 		// pip reports an index that fails as "no matching distribution";
@@ -451,22 +449,14 @@ func (e *Engine) pingIndex(ctx context.Context, u string) error {
 	return nil
 }
 
-type resolveFunc func(context.Context, resolve.Request) ([]resolve.Pin, error)
-
 // chooseResolver picks the backend that resolves, as for a sync.
-func (e *Engine) chooseResolver(ctx context.Context, opts LockOptions, loc *Locations, info *interp.Info, tmp string) (resolveFunc, string, error) {
+func (e *Engine) chooseResolver(ctx context.Context, opts LockOptions, loc *Locations, info *interp.Info, tmp string) (Resolver, string, error) {
 	b, reason, err := e.chooseBackend(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}, filepath.Join(opts.CacheDir, "uv-cache"), tmp, info)
 	if err != nil {
 		return nil, "", err
 	}
 	e.logf("resolving with %s (%s)", b.Name(), reason)
-	switch b := b.(type) {
-	case *fallback.Pip:
-		return b.Resolve, b.Name(), nil
-	case *uvbin.Backend:
-		return b.Resolve, b.Name(), nil
-	}
-	return nil, "", fmt.Errorf("backend %s cannot resolve", b.Name())
+	return b, b.Name(), nil
 }
 
 // keepPins are the current lock's pins offered to the resolver as

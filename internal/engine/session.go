@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -341,8 +342,13 @@ func normVersion(v string) string {
 	return v
 }
 
-func (e *Engine) prober(cacheDir string) *interp.Prober {
-	return &interp.Prober{Runner: e.Runner, CacheDir: cacheDir, Environ: e.Environ}
+// probe describes the interpreter: the cached probe, or what the engine was
+// given instead.
+func (e *Engine) probe(ctx context.Context, cacheDir, python string) (*interp.Info, error) {
+	if e.Probe != nil {
+		return e.Probe(ctx, cacheDir, python)
+	}
+	return (&interp.Prober{Runner: e.Runner, CacheDir: cacheDir, Environ: e.Environ}).Probe(ctx, python)
 }
 
 // interruptedWhat says how far an interrupted sync got.

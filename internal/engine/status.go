@@ -74,7 +74,7 @@ func (e *Engine) Status(ctx context.Context, opts StatusOptions) (*Status, error
 	if ok, _ := s.upToDate(); ok {
 		st.InSync = true
 	}
-	if bin, err := e.UVManager(UVOptions{CacheDir: opts.CacheDir, Offline: true}).Cached(ctx); err == nil {
+	if bin, err := e.CachedUV(ctx, UVOptions{CacheDir: opts.CacheDir, Offline: true}); err == nil {
 		st.UVVersion = bin.Version
 	}
 	for _, h := range s.haves(s.state.Dists) {

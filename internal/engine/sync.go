@@ -97,7 +97,7 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 		}
 	}
 
-	info, err := e.prober(opts.CacheDir).Probe(ctx, s.loc.Python)
+	info, err := e.probe(ctx, opts.CacheDir, s.loc.Python)
 	if err != nil {
 		return nil, err
 	}

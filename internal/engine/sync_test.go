@@ -1,4 +1,4 @@
-package engine
+package engine_test
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/influx-py/influx-py/internal/backends"
+	"github.com/influx-py/influx-py/internal/engine"
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/testpy"
@@ -56,13 +58,14 @@ func pluginDir(t testing.TB, dir string, specs []wheelbuild.Spec) {
 	}
 }
 
-func testEngine(python string) *Engine {
-	return &Engine{
-		Runner:  &run.Runner{},
-		Environ: os.Environ(),
-		Sys:     HostSystem(exec.LookPath),
-		Now:     func() time.Time { return time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC) },
-		Version: "test",
+func testEngine(python string) *engine.Engine {
+	return &engine.Engine{
+		Backends: backends.Real{},
+		Runner:   &run.Runner{},
+		Environ:  os.Environ(),
+		Sys:      engine.HostSystem(exec.LookPath),
+		Now:      func() time.Time { return time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC) },
+		Version:  "test",
 	}
 }
 
@@ -75,7 +78,7 @@ func TestSyncNoOpStartsNoProcess(t *testing.T) {
 	py := testPython(t)
 	dir := t.TempDir()
 	pluginDir(t, dir, wheelbuild.Many(3, "1.0"))
-	opts := SyncOptions{Where: Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true}
+	opts := engine.SyncOptions{Where: engine.Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true}
 	ctx := context.Background()
 
 	e := testEngine(py)
@@ -101,7 +104,7 @@ func TestSyncNoOpStartsNoProcess(t *testing.T) {
 	if n := e.Runner.Started.Load(); n != 0 {
 		t.Errorf("no-op sync started %d processes, want 0", n)
 	}
-	cres, err := e.Check(ctx, CheckOptions{Where: opts.Where, CacheDir: opts.CacheDir})
+	cres, err := e.Check(ctx, engine.CheckOptions{Where: opts.Where, CacheDir: opts.CacheDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +133,7 @@ func TestSyncNoOpStartsNoProcess(t *testing.T) {
 		started = append(started, run.CommandLine(filepath.Base(c.Path), c.Args))
 		return start()
 	}
-	cres, err = e.Check(ctx, CheckOptions{Where: opts.Where, CacheDir: opts.CacheDir})
+	cres, err = e.Check(ctx, engine.CheckOptions{Where: opts.Where, CacheDir: opts.CacheDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +187,7 @@ func TestSyncRepairsInterruptedInstall(t *testing.T) {
 	py := testPython(t)
 	dir := t.TempDir()
 	pluginDir(t, dir, wheelbuild.Many(2, "1.0"))
-	opts := SyncOptions{Where: Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true}
+	opts := engine.SyncOptions{Where: engine.Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true}
 	ctx := context.Background()
 	if _, err := testEngine(py).Sync(ctx, opts); err != nil {
 		t.Fatal(err)
@@ -193,7 +196,7 @@ func TestSyncRepairsInterruptedInstall(t *testing.T) {
 	if err := venv.MarkInstalling(l, "test"); err != nil {
 		t.Fatal(err)
 	}
-	cres, err := testEngine(py).Check(ctx, CheckOptions{Where: opts.Where, CacheDir: opts.CacheDir})
+	cres, err := testEngine(py).Check(ctx, engine.CheckOptions{Where: opts.Where, CacheDir: opts.CacheDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +227,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	py := testPython(t)
 	dir := t.TempDir()
 	pluginDir(t, dir, wheelbuild.Many(2, "1.0"))
-	opts := SyncOptions{Where: Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true}
+	opts := engine.SyncOptions{Where: engine.Where{PluginDir: dir, Python: py}, CacheDir: filepath.Join(dir, "cache"), Offline: true}
 	ctx := context.Background()
 
 	opts.DryRun = true

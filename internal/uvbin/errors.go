@@ -40,3 +40,7 @@ func (e *UnavailableError) Error() string {
 }
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Unavailable is the reason, for callers that fall back to another
+// installer when (and only when) uv cannot be had.
+func (e *UnavailableError) Unavailable() string { return e.Reason }
