@@ -16,17 +16,17 @@ type fakeFS struct {
 	path  map[string]string
 }
 
-type fakeInfo struct {
+type fakeFileInfo struct {
 	name string
 	dir  bool
 }
 
-func (f fakeInfo) Name() string       { return f.name }
-func (f fakeInfo) Size() int64        { return 0 }
-func (f fakeInfo) Mode() fs.FileMode  { return 0o755 }
-func (f fakeInfo) ModTime() time.Time { return time.Time{} }
-func (f fakeInfo) IsDir() bool        { return f.dir }
-func (f fakeInfo) Sys() any           { return nil }
+func (f fakeFileInfo) Name() string       { return f.name }
+func (f fakeFileInfo) Size() int64        { return 0 }
+func (f fakeFileInfo) Mode() fs.FileMode  { return 0o755 }
+func (f fakeFileInfo) ModTime() time.Time { return time.Time{} }
+func (f fakeFileInfo) IsDir() bool        { return f.dir }
+func (f fakeFileInfo) Sys() any           { return nil }
 
 func (m fakeFS) system() System {
 	return System{
@@ -39,7 +39,7 @@ func (m fakeFS) system() System {
 		},
 		Stat: func(p string) (os.FileInfo, error) {
 			if dir, ok := m.files[p]; ok {
-				return fakeInfo{name: filepath.Base(p), dir: dir}, nil
+				return fakeFileInfo{name: filepath.Base(p), dir: dir}, nil
 			}
 			return nil, fs.ErrNotExist
 		},
