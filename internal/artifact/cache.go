@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/rogpeppe/go-internal/lockedfile"
+	"github.com/influx-py/influx-py/internal/fsutil"
 )
 
 // The cache is content-addressed: <CacheDir>/artifacts/sha256/<2 hex>/<hex>/<name>.
@@ -33,33 +33,9 @@ func (s *fetch) lockEntry(ctx context.Context, r Request) (unlock func(), err er
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, err
 	}
-	return lockCtx(ctx, dir+".lock")
+	return fsutil.Lock(ctx, dir+".lock")
 }
 
-// lockCtx is lockedfile.Mutex.Lock that gives up when ctx is done. The
-// abandoned attempt releases the lock as soon as it gets it.
-func lockCtx(ctx context.Context, path string) (unlock func(), err error) {
-	type locked struct {
-		unlock func()
-		err    error
-	}
-	ch := make(chan locked, 1)
-	go func() {
-		u, err := lockedfile.MutexAt(path).Lock()
-		ch <- locked{u, err}
-	}()
-	select {
-	case l := <-ch:
-		return l.unlock, l.err
-	case <-ctx.Done():
-		go func() {
-			if l := <-ch; l.err == nil {
-				l.unlock()
-			}
-		}()
-		return nil, ctx.Err()
-	}
-}
 
 // dropStale removes a cache entry that failed verification, under the
 // entry's lock so that it cannot remove a good entry another process has just

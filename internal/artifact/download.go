@@ -2,15 +2,13 @@ package artifact
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 
+	fetchpkg "github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/fsutil"
 )
 
@@ -70,107 +68,76 @@ func (s *fetch) download(ctx context.Context, r Request, o outcome) outcome {
 	return foundAt(r, p, SourceDownload)
 }
 
-// get downloads r.URL to dest, hashing while writing. dest appears only if
-// the size and hash are right.
+// get downloads r.URL to dest through the fetch layer, into a temporary
+// file beside dest that becomes dest only once its size and hash are the
+// lock's.
 func (s *fetch) get(ctx context.Context, r Request, dest string) error {
 	where := redact(r.URL)
-	dlErr := func(err error) error {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // its message repeats the URL
-		}
-		return &DownloadError{Name: r.Name, URL: where, Err: err}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL, nil)
+	t, err := fsutil.NewTemp(dest, 0o644)
 	if err != nil {
-		return dlErr(err)
+		return fmt.Errorf("store %s in cache: %w", r.Name, err)
 	}
-	// Ask for the bytes as stored. Go's transport would otherwise request
-	// gzip and silently decompress, and a server that compresses a .tar.gz
-	// on the fly would then hand over bytes that do not match the lock.
-	req.Header.Set("Accept-Encoding", "identity")
-	req.Header.Set("User-Agent", "influx-py")
-	client := s.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return dlErr(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return dlErr(&StatusError{Code: resp.StatusCode, Status: resp.Status})
-	}
-	if r.Size >= 0 && resp.ContentLength >= 0 && resp.ContentLength != r.Size {
-		return &SizeMismatchError{Name: r.Name, Source: where, Origin: SourceDownload, Expected: r.Size, Actual: resp.ContentLength}
-	}
-
-	total := r.Size
-	if total < 0 {
-		total = resp.ContentLength
-	}
-	var progress io.Writer
+	o := fetchpkg.Options{Size: r.Size}
 	if s.Progress != nil {
-		if pw := s.Progress(r.Name, total); pw != nil {
-			progress = quietWriter{pw}
-			if c, ok := pw.(io.Closer); ok {
-				defer c.Close()
+		var pw io.Writer
+		o.Progress = func(total int64) io.Writer {
+			if pw = s.Progress(r.Name, total); pw == nil {
+				return nil
 			}
+			return progressWriter{pw}
 		}
 	}
-
-	var bad error // a verification or read failure, reported as is
-	err = fsutil.WriteFrom(dest, 0o644, func(w io.Writer) error {
-		h := sha256.New()
-		dst := io.MultiWriter(w, h)
-		if progress != nil {
-			dst = io.MultiWriter(w, h, progress)
-		}
-		body := io.Reader(resp.Body)
-		if r.Size >= 0 {
-			// A server that sends more than the lock says (no
-			// Content-Length, or a lying one) is cut off one byte past
-			// it, not written until the disk is full.
-			body = io.LimitReader(resp.Body, r.Size+1)
-		}
-		n, err := io.Copy(dst, body)
-		if err != nil {
-			bad = dlErr(err)
-			return bad
-		}
-		if r.Size >= 0 && n != r.Size {
-			bad = &SizeMismatchError{Name: r.Name, Source: where, Origin: SourceDownload, Expected: r.Size, Actual: n}
-			return bad
-		}
-		if sum := hex.EncodeToString(h.Sum(nil)); sum != r.SHA256 {
-			bad = &HashMismatchError{Name: r.Name, Source: where, Origin: SourceDownload, Expected: r.SHA256, Actual: sum}
-			return bad
-		}
-		return nil
-	})
-	if bad != nil {
-		return bad
-	}
+	res, err := (&fetchpkg.Client{HTTP: s.Client}).File(ctx, r.URL, t.Path(), o)
 	if err != nil {
+		t.Abort()
+		return downloadError(r, where, err)
+	}
+	if res.SHA256 != r.SHA256 {
+		t.Abort()
+		return &HashMismatchError{Name: r.Name, Source: where, Origin: SourceDownload, Expected: r.SHA256, Actual: res.SHA256}
+	}
+	if err := t.Commit(); err != nil {
 		return fmt.Errorf("store %s in cache: %w", r.Name, err)
 	}
 	return nil
 }
 
-// quietWriter keeps a failing progress display from failing the download.
-type quietWriter struct{ w io.Writer }
+// downloadError says what went wrong in the lock's terms.
+func downloadError(r Request, where string, err error) error {
+	var (
+		status *fetchpkg.StatusError
+		gone   *fetchpkg.UnreachableError
+		short  *fetchpkg.CutShortError
+		size   *fetchpkg.SizeError
+	)
+	switch {
+	case errors.As(err, &size):
+		return &SizeMismatchError{Name: r.Name, Source: where, Origin: SourceDownload, Expected: size.Expected, Actual: size.Got}
+	case errors.As(err, &status):
+		err = &StatusError{Code: status.Code, Status: status.Status}
+	case errors.As(err, &gone):
+		err = gone.Err
+	case errors.As(err, &short):
+		err = short.Err
+	}
+	return &DownloadError{Name: r.Name, URL: where, Err: err}
+}
 
-func (q quietWriter) Write(p []byte) (int, error) {
-	q.w.Write(p)
-	return len(p), nil
+// progressWriter passes bytes to a progress display, which is closed when
+// the download ends, and never fails the download.
+type progressWriter struct{ w io.Writer }
+
+func (p progressWriter) Write(b []byte) (int, error) {
+	p.w.Write(b)
+	return len(b), nil
+}
+
+func (p progressWriter) Close() error {
+	if c, ok := p.w.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // redact hides a password in a URL before it goes into a message.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Redacted()
-}
+func redact(raw string) string { return fetchpkg.Redact(raw) }

@@ -1,13 +1,10 @@
 package artifact
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"sync"
 
+	fetchpkg "github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/fsutil"
 )
 
@@ -29,25 +26,15 @@ func verifyFile(r Request, p, origin string) error {
 	if r.Size >= 0 && fi.Size() != r.Size {
 		return &SizeMismatchError{Name: r.Name, Source: p, Origin: origin, Expected: r.Size, Actual: fi.Size()}
 	}
-	h := sha256.New()
-	buf := bufPool.Get().(*[]byte)
-	defer bufPool.Put(buf)
-	// Hide File.WriteTo so the pooled buffer is used instead of a fresh one.
-	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, *buf); err != nil {
+	sum, _, err := fetchpkg.HashReader(f)
+	if err != nil {
 		return fmt.Errorf("hash %s: %w", p, err)
 	}
-	if sum := hex.EncodeToString(h.Sum(nil)); sum != r.SHA256 {
+	if sum != r.SHA256 {
 		return &HashMismatchError{Name: r.Name, Source: p, Origin: origin, Expected: r.SHA256, Actual: sum}
 	}
 	return nil
 }
-
-// bufPool holds read buffers for hashing: a sync with many cached files
-// would otherwise allocate one per file.
-var bufPool = sync.Pool{New: func() any {
-	b := make([]byte, 128<<10)
-	return &b
-}}
 
 // isMismatch reports whether err says a file's bytes are wrong, as opposed
 // to the file being unreadable.

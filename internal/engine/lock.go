@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/index"
 	"github.com/influx-py/influx-py/internal/interp"
@@ -430,23 +430,12 @@ func sweepLockCandidates(lockPath string) {
 
 // pingIndex checks that an index root answers.
 func (e *Engine) pingIndex(ctx context.Context, u string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err
+	_, err := (&fetch.Client{HTTP: e.HTTP}).Read(ctx, u, "", 64<<20)
+	var status *fetch.StatusError
+	if errors.As(err, &status) {
+		return fmt.Errorf("HTTP %s", status.Status)
 	}
-	c := e.HTTP
-	if c == nil {
-		c = http.DefaultClient
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("HTTP %s", resp.Status)
-	}
-	return nil
+	return err
 }
 
 // chooseResolver picks the backend that resolves, as for a sync.

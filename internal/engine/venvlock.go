@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rogpeppe/go-internal/lockedfile"
-
 	"github.com/influx-py/influx-py/internal/fsutil"
 )
 
@@ -35,61 +33,36 @@ func (e *Engine) lockVenv(ctx context.Context, venvDir string, timeout time.Dura
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("lock venv: %w", err)
 	}
-	type result struct {
-		unlock func()
-		err    error
-	}
-	done := make(chan result, 1)
-	go func() {
-		u, err := lockedfile.MutexAt(path).Lock()
-		done <- result{u, err}
-	}()
-	acquired := func(r result) (func(), error) {
-		if r.err != nil {
-			return nil, fmt.Errorf("lock venv %s: %w", venvDir, r.err)
+	holder := func() string {
+		if data, err := os.ReadFile(info); err == nil && len(data) > 0 {
+			return strings.TrimSpace(string(data))
 		}
-		host, _ := os.Hostname()
-		// Best effort: the lock itself is what protects the venv.
-		_ = fsutil.WriteFile(info, []byte(fmt.Sprintf("is being changed by influx-py %s (pid %d on %s, since %s)\n",
-			verb, os.Getpid(), host, e.Now().UTC().Format(time.RFC3339))), 0o644)
-		return func() {
-			os.Remove(info)
-			r.unlock()
-		}, nil
+		return "is being changed by another influx-py"
 	}
-	// A free lock is taken at once and says nothing.
-	select {
-	case r := <-done:
-		return acquired(r)
-	case <-time.After(200 * time.Millisecond):
-	}
-	holder := "is being changed by another influx-py"
-	if data, err := os.ReadFile(info); err == nil && len(data) > 0 {
-		holder = strings.TrimSpace(string(data))
-	}
-	e.warnf("waiting for %s: it %s", venvDir, holder)
-	var expired <-chan time.Time
+	wait := ctx
 	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		expired = t.C
+		var cancel context.CancelFunc
+		wait, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
 	}
-	release := func() {
-		// The goroutine still waits for the lock; let it go when it gets it.
-		go func() {
-			if r := <-done; r.unlock != nil {
-				r.unlock()
-			}
-		}()
+	// A free lock is taken at once and says nothing; a held one is named.
+	slow := time.AfterFunc(200*time.Millisecond, func() {
+		e.warnf("waiting for %s: it %s", venvDir, holder())
+	})
+	unlock, err := fsutil.Lock(wait, path)
+	slow.Stop()
+	if err != nil {
+		if ctx.Err() == nil && wait.Err() != nil {
+			return nil, &LockTimeoutError{Venv: venvDir, Holder: holder(), Timeout: timeout}
+		}
+		return nil, fmt.Errorf("lock venv %s: %w", venvDir, err)
 	}
-	select {
-	case r := <-done:
-		return acquired(r)
-	case <-expired:
-		release()
-		return nil, &LockTimeoutError{Venv: venvDir, Holder: holder, Timeout: timeout}
-	case <-ctx.Done():
-		release()
-		return nil, fmt.Errorf("lock venv %s: %w", venvDir, ctx.Err())
-	}
+	host, _ := os.Hostname()
+	// Best effort: the lock itself is what protects the venv.
+	_ = fsutil.WriteFile(info, []byte(fmt.Sprintf("is being changed by influx-py %s (pid %d on %s, since %s)\n",
+		verb, os.Getpid(), host, e.Now().UTC().Format(time.RFC3339))), 0o644)
+	return func() {
+		os.Remove(info)
+		unlock()
+	}, nil
 }

@@ -3,6 +3,7 @@
 package fsutil
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/rogpeppe/go-internal/lockedfile"
 )
 
 // tempInfix marks influx-py's temporary files: a write of NAME goes through
@@ -39,63 +42,101 @@ func WriteFile(name string, data []byte, perm os.FileMode) error {
 
 // WriteFrom is WriteFile for content produced by a function.
 func WriteFrom(name string, perm os.FileMode, fill func(io.Writer) error) (err error) {
-	target, err := FollowLink(name)
+	t, err := NewTemp(name, perm)
 	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			t.Abort()
+		}
+	}()
+	if err = fill(t.File()); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	var old fs.FileInfo
+	return t.Commit()
+}
+
+// Temp is a file being written that becomes name when committed, as
+// WriteFile does it, for writers that need the file itself (a download
+// written by path).
+type Temp struct {
+	name, target string
+	perm         os.FileMode
+	old          fs.FileInfo
+	f            *os.File
+}
+
+// NewTemp starts a write of name: a locked temporary file beside the file
+// name resolves to, after sweeping the temporaries of writes of it that
+// were killed. perm applies when name does not exist yet.
+func NewTemp(name string, perm os.FileMode) (*Temp, error) {
+	target, err := FollowLink(name)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", name, err)
+	}
+	t := &Temp{name: name, target: target, perm: perm}
 	if fi, err := os.Stat(target); err == nil {
 		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("write %s: %s is not a regular file", name, target)
+			return nil, fmt.Errorf("write %s: %s is not a regular file", name, target)
 		}
-		old, perm = fi, fi.Mode().Perm()
+		t.old, t.perm = fi, fi.Mode().Perm()
 	}
 	dir := filepath.Dir(target)
 	SweepTemps(dir, TempPattern(target))
-	f, err := createLockedTemp(dir, TempPattern(target))
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+	if t.f, err = createLockedTemp(dir, TempPattern(target)); err != nil {
+		return nil, fmt.Errorf("write %s: %w", name, err)
 	}
-	tmp := f.Name()
-	closed := false
+	return t, nil
+}
+
+// File is the open temporary file.
+func (t *Temp) File() *os.File { return t.f }
+
+// Path is the temporary file's path.
+func (t *Temp) Path() string { return t.f.Name() }
+
+// Abort removes the temporary file; name is left as it was.
+func (t *Temp) Abort() {
+	t.f.Close()
+	os.Remove(t.f.Name())
+}
+
+// Commit makes the temporary file name: its mode set, synced, renamed.
+func (t *Temp) Commit() (err error) {
 	defer func() {
 		if err != nil {
-			if !closed {
-				f.Close()
-			}
-			os.Remove(tmp)
+			t.Abort()
+			err = fmt.Errorf("write %s: %w", t.name, err)
 		}
 	}()
-	if err = fill(f); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+	if err = t.f.Chmod(t.perm); err != nil {
+		return err
 	}
-	if err = f.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+	if t.old != nil {
+		keepOwner(t.f, t.old)
 	}
-	if old != nil {
-		keepOwner(f, old)
+	if err = t.f.Sync(); err != nil {
+		return err
 	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
+	tmp := t.f.Name()
 	if renameWhileOpen {
 		// The temporary file stays locked until it has its final name, so
 		// that no other process mistakes it for debris.
-		err = os.Rename(tmp, target)
-		closed = true
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		if err = os.Rename(tmp, t.target); err != nil {
+			return err
 		}
+		err = t.f.Close()
 	} else {
-		closed = true
-		if err = f.Close(); err == nil {
-			err = os.Rename(tmp, target)
+		if err = t.f.Close(); err != nil {
+			return err
 		}
+		err = os.Rename(tmp, t.target)
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		return err
 	}
-	syncDir(dir)
+	syncDir(filepath.Dir(t.target))
 	return nil
 }
 
@@ -226,4 +267,30 @@ func TryLockFile(path string) (unlock func(), ok bool, err error) {
 		return nil, false, err
 	}
 	return func() { f.Close() }, true, nil
+}
+
+// Lock takes the cross-process lock lockedfile.Mutex takes on path, waiting
+// for it until ctx is done. An attempt given up releases the lock as soon
+// as it gets it.
+func Lock(ctx context.Context, path string) (unlock func(), err error) {
+	type locked struct {
+		unlock func()
+		err    error
+	}
+	ch := make(chan locked, 1)
+	go func() {
+		u, err := lockedfile.MutexAt(path).Lock()
+		ch <- locked{u, err}
+	}()
+	select {
+	case l := <-ch:
+		return l.unlock, l.err
+	case <-ctx.Done():
+		go func() {
+			if l := <-ch; l.err == nil {
+				l.unlock()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }

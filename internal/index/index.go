@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/pep440"
 	"github.com/influx-py/influx-py/internal/pep508"
 	"github.com/influx-py/influx-py/internal/tags"
@@ -198,33 +199,19 @@ func localDir(fl string) (string, error) {
 // project it links to. notFoundOK makes a 404 an empty result.
 func (c *Client) page(ctx context.Context, pageURL, project string, notFoundOK bool) ([]File, error) {
 	where := redact(pageURL)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, pageURL, nil)
-	if err != nil {
-		return nil, &FetchError{URL: where, Err: err}
-	}
-	req.Header.Set("Accept", accept)
-	resp, err := c.http().Do(req)
-	if err != nil {
-		return nil, &FetchError{URL: where, Err: unwrapURL(err)}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound && notFoundOK {
+	doc, err := (&fetch.Client{HTTP: c.HTTP}).Read(ctx, pageURL, accept, maxPage)
+	var status *fetch.StatusError
+	if errors.As(err, &status) && status.Code == http.StatusNotFound && notFoundOK {
 		return nil, nil
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, &FetchError{URL: where, Status: resp.StatusCode}
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPage+1))
 	if err != nil {
-		return nil, &FetchError{URL: where, Err: err}
+		return nil, fetchError(where, err)
 	}
-	if len(body) > maxPage {
-		return nil, &FetchError{URL: where, Err: fmt.Errorf("page larger than %d bytes", maxPage)}
-	}
+	body := doc.Body
 	// Links are relative to where the page ended up after redirects.
-	base := resp.Request.URL
+	base := doc.URL
 	var links []link
-	if isJSON(resp.Header.Get("Content-Type")) {
+	if isJSON(doc.ContentType) {
 		links, err = parseJSON(body)
 		if err != nil {
 			return nil, fmt.Errorf("read index page %s: %w", where, err)
@@ -376,48 +363,54 @@ func dirFiles(dir, project string) ([]File, error) {
 }
 
 func hashFile(p string) (string, int64, error) {
-	f, err := os.Open(p)
+	sum, n, err := fetch.HashFile(p)
 	if err != nil {
 		return "", 0, fmt.Errorf("hash %s: %w", p, err)
 	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, fmt.Errorf("hash %s: %w", p, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	return sum, n, nil
 }
 
 // Hash downloads url and returns its SHA-256 (lowercase hex) and size,
-// streaming: the file is never held in memory. c nil means
-// http.DefaultClient.
+// streaming through the fetch layer: the file is never held in memory or
+// on disk. c nil means http.DefaultClient.
 func Hash(ctx context.Context, c *http.Client, rawURL string) (sha256sum string, size int64, err error) {
-	if c == nil {
-		c = http.DefaultClient
-	}
-	where := redact(rawURL)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return "", 0, &FetchError{URL: where, Err: err}
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return "", 0, &FetchError{URL: where, Err: unwrapURL(err)}
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", 0, &FetchError{URL: where, Status: resp.StatusCode}
-	}
 	h := sha256.New()
-	n, err := io.Copy(h, resp.Body)
-	if err != nil {
-		return "", 0, &FetchError{URL: where, Err: err}
+	counter := &countingWriter{w: h}
+	if _, err := (&fetch.Client{HTTP: c}).Stream(ctx, rawURL, "", counter, 0); err != nil {
+		return "", 0, fetchError(redact(rawURL), err)
 	}
-	if resp.ContentLength >= 0 && n != resp.ContentLength {
-		return "", 0, &FetchError{URL: where, Err: fmt.Errorf("got %d bytes, server announced %d", n, resp.ContentLength)}
+	return hex.EncodeToString(h.Sum(nil)), counter.n, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return c.w.Write(p)
+}
+
+// fetchError says what the fetch layer found in this package's terms.
+func fetchError(where string, err error) error {
+	var (
+		status *fetch.StatusError
+		gone   *fetch.UnreachableError
+		short  *fetch.CutShortError
+		large  *fetch.TooLargeError
+	)
+	switch {
+	case errors.As(err, &status):
+		return &FetchError{URL: where, Status: status.Code}
+	case errors.As(err, &gone):
+		return &FetchError{URL: where, Err: gone.Err}
+	case errors.As(err, &short):
+		return &FetchError{URL: where, Err: short.Err}
+	case errors.As(err, &large):
+		return &FetchError{URL: where, Err: fmt.Errorf("page larger than %d bytes", large.Limit)}
 	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	return &FetchError{URL: where, Err: err}
 }
 
 // ForVersion returns the files of project name at a version equal to
@@ -471,19 +464,4 @@ func cmpBool(a, b bool) int {
 }
 
 // redact hides a password in a URL shown in messages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Redacted()
-}
-
-// unwrapURL drops *url.Error's wrapping, whose message repeats the URL.
-func unwrapURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
+func redact(raw string) string { return fetch.Redact(raw) }

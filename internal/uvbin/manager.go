@@ -2,23 +2,19 @@ package uvbin
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/rogpeppe/go-internal/lockedfile"
-
+	fetchpkg "github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/run"
 )
@@ -214,7 +210,7 @@ func (m *Manager) Ensure(ctx context.Context) (*Binary, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("uv cache: %w", err)
 	}
-	unlock, err := lockedfile.MutexAt(dir + ".lock").Lock()
+	unlock, err := fsutil.Lock(ctx, dir+".lock")
 	if err != nil {
 		return nil, fmt.Errorf("uv cache: lock %s: %w", dir, err)
 	}
@@ -255,11 +251,8 @@ func (m *Manager) install(ctx context.Context, target string, pin Pin, dir strin
 
 	archive := filepath.Join(tmp, pin.Archive)
 	m.logf("downloading %s", shown)
-	if err := m.fetch(ctx, src, archive, m.Progress); err != nil {
-		return nil, err
-	}
 	// The archive is opened only once its bytes are the pinned ones.
-	sum, err := hashFile(archive)
+	sum, err := m.fetch(ctx, src, archive, m.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -427,23 +420,12 @@ func removeStale(parent, target string) {
 }
 
 func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
+	sum, _, err := fetchpkg.HashFile(path)
 	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("hash %s: %w", path, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return sum, nil
 }
 
 // redact hides a password in a mirror URL before it is shown or recorded.
-func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return s
-	}
-	return u.Redacted()
-}
+func redact(s string) string { return fetchpkg.Redact(s) }
