@@ -36,7 +36,6 @@ func (s *fetch) lockEntry(ctx context.Context, r Request) (unlock func(), err er
 	return fsutil.Lock(ctx, dir+".lock")
 }
 
-
 // dropStale removes a cache entry that failed verification, under the
 // entry's lock so that it cannot remove a good entry another process has just
 // put in its place. If such a good entry is found, it is used.
