@@ -83,17 +83,20 @@ func newScratch(venvDir, name string) (string, error) {
 // next sync recognizes as its own: a half-made venv is made again, never
 // trusted. A rebuild first moves the old venv aside on the same filesystem
 // and puts it back if the new one cannot be made.
-func (e *Engine) createVenv(ctx context.Context, b Backend, s *session, rebuild bool) error {
-	dir := s.loc.Venv
+//
+// It returns the new venv as found on disk; the old view, of the venv as it
+// was, is left alone.
+func (e *Engine) createVenv(ctx context.Context, b Backend, old *venvView, rebuild bool) (*venvView, error) {
+	dir := old.loc.Venv
 	var aside string
 	if rebuild {
 		aside = fmt.Sprintf("%s.old-%d", dir, os.Getpid())
 		if err := os.Rename(dir, aside); err != nil {
-			return fmt.Errorf("move old venv aside: %w", err)
+			return nil, fmt.Errorf("move old venv aside: %w", err)
 		}
 	} else if err := e.discardIfThere(dir); err != nil {
 		// Only an empty directory or influx-py's own leftovers get here.
-		return fmt.Errorf("clear %s: %w", dir, err)
+		return nil, fmt.Errorf("clear %s: %w", dir, err)
 	}
 	fail := func(err error) error {
 		e.discardIfThere(dir)
@@ -105,35 +108,33 @@ func (e *Engine) createVenv(ctx context.Context, b Backend, s *session, rebuild 
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fail(fmt.Errorf("create venv %s: %w", dir, err))
+		return nil, fail(fmt.Errorf("create venv %s: %w", dir, err))
 	}
-	if err := venv.MarkCreating(s.layout, e.markerInfo()); err != nil {
-		return fail(err)
+	if err := venv.MarkCreating(old.layout, e.markerInfo()); err != nil {
+		return nil, fail(err)
 	}
-	e.logf("creating venv %s with %s", dir, s.loc.Python)
-	if err := b.Create(ctx, s.loc.Python, dir); err != nil {
-		return fail(err)
+	e.logf("creating venv %s with %s", dir, old.loc.Python)
+	if err := b.Create(ctx, old.loc.Python, dir); err != nil {
+		return nil, fail(err)
 	}
-	if err := venv.MarkInstalling(s.layout, e.markerInfo()); err != nil {
-		return fail(err)
+	if err := venv.MarkInstalling(old.layout, e.markerInfo()); err != nil {
+		return nil, fail(err)
 	}
-	st, err := venv.Inspect(s.layout)
+	st, err := venv.Inspect(old.layout)
 	if err == nil && st.SitePackages == "" {
 		err = fmt.Errorf("new venv %s has no site-packages", dir)
 	}
 	if err != nil {
-		return fail(err)
+		return nil, fail(err)
 	}
 	// The new venv is marked as ours, with pip, before the old one goes, so
 	// an interruption from here on leaves something the next sync repairs.
-	s.state, s.stamp, s.installing = st, nil, true
-	s.marker = venv.Marker{Phase: venv.PhaseInstalling}
 	if aside != "" {
 		if err := e.discard(dir, aside); err != nil {
 			e.warnf("remove old venv %s: %v", aside, err)
 		}
 	}
-	return nil
+	return &venvView{loc: old.loc, layout: old.layout, state: st, installing: true, marker: venv.Marker{Phase: venv.PhaseInstalling}}, nil
 }
 
 // discardIfThere discards the venv directory, when there is one.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/interp"
@@ -29,107 +28,39 @@ type DoctorOptions struct {
 	UVMirror string
 }
 
+// doctor collects findings.
+type doctor []Finding
+
+func (d *doctor) add(check string, ok bool, hint, format string, args ...any) {
+	f := Finding{Check: check, OK: ok, Detail: fmt.Sprintf(format, args...)}
+	if !ok {
+		f.Hint = hint
+	}
+	*d = append(*d, f)
+}
+
 // Doctor checks everything a sync depends on and says, for each problem,
 // what to do. It changes nothing; it may start the interpreter (to probe it)
-// but no installer.
+// and the venv's pip (as the server does), but no installer.
 func (e *Engine) Doctor(ctx context.Context, opts DoctorOptions) []Finding {
-	var out []Finding
-	add := func(check string, ok bool, hint, format string, args ...any) {
-		f := Finding{Check: check, OK: ok, Detail: fmt.Sprintf(format, args...)}
-		if !ok {
-			f.Hint = hint
-		}
-		out = append(out, f)
-	}
+	var d doctor
 	loc, err := Locate(opts.Where, e.Sys)
 	if err != nil {
-		add("locations", false, "pass --plugin-dir and --python", "%v", err)
-		return out
+		d.add("locations", false, "pass --plugin-dir and --python", "%v", err)
+		return d
 	}
-	add("plugin dir", true, "", "%s", loc.PluginDir)
+	d.add("plugin dir", true, "", "%s", loc.PluginDir)
 	if f, err := os.CreateTemp(loc.PluginDir, ".influx-py-doctor-*"); err != nil {
-		add("plugin dir writable", false, "run as the user that owns the plugin dir", "%v", err)
+		d.add("plugin dir writable", false, "run as the user that owns the plugin dir", "%v", err)
 	} else {
 		f.Close()
 		os.Remove(f.Name())
-		add("plugin dir writable", true, "", "yes")
+		d.add("plugin dir writable", true, "", "yes")
 	}
-
-	var info *interp.Info
-	info, err = e.probe(ctx, opts.CacheDir, loc.Python)
-	if err != nil {
-		add("interpreter", false, "choose a working interpreter with --python", "%s (%s): %v", loc.Python, loc.PythonFrom, err)
-	} else {
-		add("interpreter", true, "", "%s (%s): %s %s", loc.Python, loc.PythonFrom, info.Implementation, info.FullVersion)
-		add("venv module", info.HasVenv, "install the venv module (Debian: apt-get install python3-venv)", "%v", yesNo(info.HasVenv))
-		add("pip for new venvs", len(info.PipWheels) > 0 || info.HasEnsurepip,
-			"install ensurepip's wheels (Debian: python3-venv), or sync with uv", "%s", pipSource(info))
-	}
-
-	bin, err := e.FindUV(ctx, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: true})
-	why, gone := unavailable(err)
-	switch {
-	case gone:
-		// Not a fault: sync falls back to pip. Say how to get the fast path.
-		add("uv", true, "", "not available, so sync uses pip (%s); 'influx-py uv fetch' gets it", why)
-	case err != nil:
-		add("uv", false, "remove the cached uv and run 'influx-py uv fetch', or pass --uv PATH", "%v", err)
-	default:
-		add("uv", true, "", "uv %s at %s, verified", bin.Version, bin.Path)
-	}
-
-	data, err := os.ReadFile(loc.Lock)
-	var lock *lockfile.Lock
-	if err != nil {
-		add("lock", false, "create one with 'influx-py add SPEC' or pass --lock", "%v", err)
-	} else if lock, err = lockfile.Parse(loc.Lock, data); err != nil {
-		add("lock", false, "fix the lock, or re-create it with 'influx-py lock'", "%v", err)
-	} else {
-		add("lock", true, "", "%s: %d packages", loc.Lock, len(lock.Packages))
-		if info != nil {
-			_, err := lock.Select(lockfile.Env{Markers: info.MarkerVars(), PythonFullVersion: info.FullVersion, Tags: info.Tags()})
-			add("lock fits the interpreter", err == nil, "re-lock for this interpreter with 'influx-py lock'", "%s", errOr(err, "every package has a file for Python "+info.FullVersion))
-		}
-	}
-
-	l := venv.NewLayout(loc.Venv, runtime.GOOS)
-	st, err := venv.Inspect(l)
-	switch {
-	case err != nil:
-		add("venv", false, "", "%v", err)
-	case !st.Health.Exists || st.Health.Empty:
-		add("venv", false, "run 'influx-py sync' to create it", "%s does not exist", loc.Venv)
-	case st.Health.NotVenv:
-		add("venv", false, "move it away, or choose --venv", "%s holds files but no pyvenv.cfg", loc.Venv)
-	default:
-		add("venv", st.Health.OK(), "run 'influx-py sync' to repair it", "%s: %s", loc.Venv, errOr(problems(st.Health.Problems), "healthy, made by Python "+st.Version))
-		if info != nil {
-			major, minor, _ := info.Version()
-			same := st.PyVersion.Major == major && st.PyVersion.Minor == minor
-			verdict := "same Python minor version: kept as is"
-			if same && st.Version != info.FullVersion {
-				verdict = fmt.Sprintf("Python %s -> %s is a patch upgrade: the venv is kept", st.Version, info.FullVersion)
-			}
-			if !same {
-				verdict = fmt.Sprintf("made by Python %s, the interpreter is %s: sync rebuilds it from the lock", st.Version, info.FullVersion)
-			}
-			add("version policy", same, "run 'influx-py sync' to rebuild the venv", "%s", verdict)
-		}
-		// What only running it shows, and what the InfluxDB 3 server runs
-		// before it starts: `python -m pip --version` in the venv.
-		if err := e.pipWorks(ctx, l); err != nil {
-			add("venv interpreter and pip", false, "run 'influx-py sync' to rebuild the venv: the InfluxDB 3 server needs a working pip in it", "%s -m pip --version fails: %s", l.Python(), childReason(err))
-		} else {
-			add("venv interpreter and pip", true, "", "%s -m pip --version works", l.Python())
-		}
-		if m, ok, _ := venv.ReadMarker(l); ok {
-			what := "an earlier sync was interrupted"
-			if m.Phase == venv.PhaseCreating {
-				what += " while creating the venv"
-			}
-			add("last sync", false, "run 'influx-py sync' to repair", "%s (%s)", what, m.Info)
-		}
-	}
+	info := e.doctorInterpreter(ctx, &d, loc, opts)
+	e.doctorUV(ctx, &d, opts)
+	doctorLock(&d, loc, info)
+	e.doctorVenv(ctx, &d, loc, info)
 	if ve := envValue(e.Environ, "VIRTUAL_ENV"); ve != "" {
 		same := false
 		if abs, err := filepath.Abs(ve); err == nil {
@@ -137,10 +68,100 @@ func (e *Engine) Doctor(ctx context.Context, opts DoctorOptions) []Finding {
 				same = filepath.Clean(real) == filepath.Clean(loc.Venv)
 			}
 		}
-		add("VIRTUAL_ENV", same, "unset VIRTUAL_ENV, or pass --venv "+ve+" to sync that one", "%s%s", ve,
+		d.add("VIRTUAL_ENV", same, "unset VIRTUAL_ENV, or pass --venv "+ve+" to sync that one", "%s%s", ve,
 			map[bool]string{true: " (this venv)", false: ": a server started from this environment would use it (--virtual-env-location), not " + loc.Venv}[same])
 	}
-	return out
+	return d
+}
+
+func (e *Engine) doctorInterpreter(ctx context.Context, d *doctor, loc *Locations, opts DoctorOptions) *interp.Info {
+	info, err := e.probe(ctx, opts.CacheDir, loc.Python)
+	if err != nil {
+		d.add("interpreter", false, "choose a working interpreter with --python", "%s (%s): %v", loc.Python, loc.PythonFrom, err)
+		return nil
+	}
+	d.add("interpreter", true, "", "%s (%s): %s %s", loc.Python, loc.PythonFrom, info.Implementation, info.FullVersion)
+	d.add("venv module", info.HasVenv, "install the venv module (Debian: apt-get install python3-venv)", "%v", yesNo(info.HasVenv))
+	d.add("pip for new venvs", len(info.PipWheels) > 0 || info.HasEnsurepip,
+		"install ensurepip's wheels (Debian: python3-venv), or sync with uv", "%s", pipSource(info))
+	return info
+}
+
+func (e *Engine) doctorUV(ctx context.Context, d *doctor, opts DoctorOptions) {
+	bin, err := e.FindUV(ctx, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: true})
+	why, gone := unavailable(err)
+	switch {
+	case gone:
+		// Not a fault: sync falls back to pip. Say how to get the fast path.
+		d.add("uv", true, "", "not available, so sync uses pip (%s); 'influx-py uv fetch' gets it", why)
+	case err != nil:
+		d.add("uv", false, "remove the cached uv and run 'influx-py uv fetch', or pass --uv PATH", "%v", err)
+	default:
+		d.add("uv", true, "", "uv %s at %s, verified", bin.Version, bin.Path)
+	}
+}
+
+func doctorLock(d *doctor, loc *Locations, info *interp.Info) {
+	lock, _, err := readLock(loc.Lock)
+	switch {
+	case err == nil && lock == nil:
+		d.add("lock", false, "create one with 'influx-py add SPEC' or pass --lock", "%s does not exist", loc.Lock)
+	case err != nil:
+		d.add("lock", false, "fix the lock, or re-create it with the tool that wrote it", "%v", err)
+	default:
+		d.add("lock", true, "", "%s: %d packages", loc.Lock, len(lock.Packages))
+		if info != nil {
+			_, err := lock.Select(lockfile.Env{Markers: info.MarkerVars(), PythonFullVersion: info.FullVersion, Tags: info.Tags()})
+			d.add("lock fits the interpreter", err == nil, "re-lock for this interpreter with 'influx-py lock'", "%s", errOr(err, "every package has a file for Python "+info.FullVersion))
+		}
+	}
+}
+
+// doctorVenv reports the venv with sync's own verdict (venvView.verdict),
+// then runs the server's probe of it.
+func (e *Engine) doctorVenv(ctx context.Context, d *doctor, loc *Locations, info *interp.Info) {
+	v, err := e.viewVenv(loc)
+	if err != nil {
+		d.add("venv", false, "", "%v", err)
+		return
+	}
+	st := v.state
+	switch {
+	case !st.Health.Exists || st.Health.Empty:
+		d.add("venv", false, "run 'influx-py sync' to create it", "%s does not exist", loc.Venv)
+		return
+	case st.Health.NotVenv && !v.installing:
+		d.add("venv", false, "move it away, or choose --venv", "%s holds files but no pyvenv.cfg", loc.Venv)
+		return
+	}
+	d.add("venv", st.Health.OK(), "run 'influx-py sync' to repair it", "%s: %s", loc.Venv, errOr(problems(st.Health.Problems), "healthy, made by Python "+st.Version))
+	if info != nil {
+		action, why, err := v.verdict(info)
+		switch {
+		case err != nil:
+			d.add("version policy", false, "remove the venv, or pass the --python it was made with", "sync refuses it: %v", err)
+		case action != venvKeep:
+			d.add("version policy", false, "run 'influx-py sync' to rebuild the venv", "sync makes it again: %s", why)
+		case st.Version != info.FullVersion:
+			d.add("version policy", true, "", "Python %s -> %s is a patch upgrade: the venv is kept", st.Version, info.FullVersion)
+		default:
+			d.add("version policy", true, "", "same Python minor version: kept as is")
+		}
+	}
+	// What only running it shows, and what the InfluxDB 3 server runs
+	// before it starts: `python -m pip --version` in the venv.
+	if err := e.pipWorks(ctx, v.layout); err != nil {
+		d.add("venv interpreter and pip", false, "run 'influx-py sync' to rebuild the venv: the InfluxDB 3 server needs a working pip in it", "%s -m pip --version fails: %s", v.layout.Python(), childReason(err))
+	} else {
+		d.add("venv interpreter and pip", true, "", "%s -m pip --version works", v.layout.Python())
+	}
+	if v.installing {
+		what := "an earlier sync was interrupted"
+		if v.marker.Phase == venv.PhaseCreating {
+			what += " while creating the venv"
+		}
+		d.add("last sync", false, "run 'influx-py sync' to repair", "%s (%s)", what, v.marker.Info)
+	}
 }
 
 func yesNo(b bool) string {

@@ -172,7 +172,7 @@ func checkOverwrites(sitePackages string, plan *Plan, wheels map[string]*wheel.C
 // it left half-written in site-packages is removed, so that the next sync
 // starts from a venv it can repair (and a disk filled by a partial file has
 // its space back).
-func (e *Engine) apply(ctx context.Context, b Backend, s *session, plan *Plan, files map[string]string, wheels map[string]*wheel.Contents, findLinks []string) error {
+func (e *Engine) apply(ctx context.Context, b Backend, s *venvView, plan *Plan, files map[string]string, wheels map[string]*wheel.Contents, findLinks []string) error {
 	py := s.layout.Python()
 	var remove []string
 	for _, h := range plan.Remove {
@@ -236,7 +236,7 @@ func (e *Engine) apply(ctx context.Context, b Backend, s *session, plan *Plan, f
 // RECORD claims, and their unfinished metadata directories. uv's cache in
 // the venv goes too (it is only a cache, and may hold the rest of a partial
 // unpack). It returns how many files it removed.
-func (e *Engine) cleanupFailed(s *session, install []Want, wheels map[string]*wheel.Contents) int {
+func (e *Engine) cleanupFailed(s *venvView, install []Want, wheels map[string]*wheel.Contents) int {
 	site := s.state.SitePackages
 	os.RemoveAll(filepath.Join(s.loc.Venv, uvCacheDir))
 	if site == "" {

@@ -16,8 +16,11 @@ import (
 // and clears the marker. A package the lock records without a version (an
 // archive, a directory) is recorded with the version its installed metadata
 // gives. wheels are the contents of the wheels installed by this sync.
-func (e *Engine) seal(s *session, info *interp.Info, backend, reason string, wants []Want, wheels map[string]*wheel.Contents) error {
-	dists, err := venv.Installed(s.state.SitePackages)
+//
+// s is the sync's session (the lock's digest, the interpreter), v the venv
+// as it now is (after a rebuild, the new one).
+func (e *Engine) seal(s *session, v *venvView, info *interp.Info, backend, reason string, wants []Want, wheels map[string]*wheel.Contents) error {
+	dists, err := venv.Installed(v.state.SitePackages)
 	if err != nil {
 		return err
 	}
@@ -45,7 +48,7 @@ func (e *Engine) seal(s *session, info *interp.Info, backend, reason string, wan
 			}
 		}
 	}
-	listing, err := venv.ListingDigest(s.state.SitePackages)
+	listing, err := venv.ListingDigest(v.state.SitePackages)
 	if err != nil {
 		return err
 	}
@@ -62,10 +65,10 @@ func (e *Engine) seal(s *session, info *interp.Info, backend, reason string, wan
 		d := installed[w.Name]
 		st.Installed = append(st.Installed, venv.StampDist{Name: w.Name, Version: normVersion(d.Version), SHA256: w.SHA256, File: w.File, Record: venv.RecordDigest(d)})
 	}
-	if err := venv.WriteStamp(s.layout, st); err != nil {
+	if err := venv.WriteStamp(v.layout, st); err != nil {
 		return err
 	}
-	return venv.ClearInstalling(s.layout)
+	return venv.ClearInstalling(v.layout)
 }
 
 // sameFiles checks an installed distribution against the wheel it was

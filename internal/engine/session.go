@@ -47,23 +47,58 @@ func (e *VenvPythonError) Error() string {
 	return fmt.Sprintf("venv %s was made by Python %s, but the interpreter is %s (Python %s)", e.Path, e.VenvVersion, e.Python, e.Version)
 }
 
-// session is what every verb reads before it decides anything: the
-// locations, the lock and the venv as found on disk. Reading it starts no
-// process.
-type session struct {
-	loc      *Locations
-	layout   venv.Layout
-	lockData []byte
-	digest   string
-	lock     *lockfile.Lock
-	state    *venv.State
-	stamp    *venv.Stamp
+// venvView is a venv as found on disk, with what influx-py left in it (its
+// stamp, its marker): all that decides what to do with the directory.
+// Reading it starts no process.
+type venvView struct {
+	loc    *Locations
+	layout venv.Layout
+	state  *venv.State
+	stamp  *venv.Stamp
 	// installing is set when an earlier sync was interrupted: the venv may
 	// hold half-done changes, so the stamp's record of files is not trusted.
 	// marker says how far it got.
 	installing bool
 	marker     venv.Marker
-	identity   string // of the chosen interpreter file
+}
+
+// viewVenv reads the venv at loc.Venv.
+func (e *Engine) viewVenv(loc *Locations) (*venvView, error) {
+	v := &venvView{loc: loc, layout: venv.NewLayout(loc.Venv, runtime.GOOS)}
+	var err error
+	if v.state, err = venv.Inspect(v.layout); err != nil {
+		return nil, fmt.Errorf("inspect venv %s: %w", loc.Venv, err)
+	}
+	if v.state.Health.Exists {
+		// The marker is read even from a directory that is not (yet) a
+		// venv: one marked "creating" is influx-py's own, half made.
+		if v.marker, v.installing, err = venv.ReadMarker(v.layout); err != nil {
+			return nil, err
+		}
+	}
+	if v.state.Health.Exists && !v.state.Health.NotVenv {
+		v.stamp, err = venv.ReadStamp(v.layout)
+		var corrupt *venv.CorruptStampError
+		if errors.As(err, &corrupt) {
+			e.warnf("%v; treating the venv as not synced", err)
+			v.stamp, err = nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// session is what every verb reads before it decides anything: the
+// locations, the lock and the venv as found on disk. Reading it starts no
+// process.
+type session struct {
+	*venvView
+	lockData []byte
+	digest   string
+	lock     *lockfile.Lock
+	identity string // of the chosen interpreter file
 }
 
 // maxLockBytes bounds the lock file read: real locks are a few hundred KiB.
@@ -90,8 +125,7 @@ func (e *Engine) open(w Where, report bool, candidate []byte) (*session, error) 
 		e.logf("python: %s (%s)", loc.Python, loc.PythonFrom)
 		e.warnServerVenv(loc)
 	}
-	s := &session{loc: loc, layout: venv.NewLayout(loc.Venv, runtime.GOOS)}
-
+	s := &session{}
 	if candidate != nil {
 		s.lockData = candidate
 	} else if s.lockData, err = fsutil.ReadRegular(loc.Lock, maxLockBytes); errors.Is(err, fs.ErrNotExist) {
@@ -106,26 +140,8 @@ func (e *Engine) open(w Where, report bool, candidate []byte) (*session, error) 
 	for _, w := range s.lock.Warnings {
 		e.warnf("%s: %s", loc.Lock, w)
 	}
-	if s.state, err = venv.Inspect(s.layout); err != nil {
-		return nil, fmt.Errorf("inspect venv %s: %w", loc.Venv, err)
-	}
-	if s.state.Health.Exists {
-		// The marker is read even from a directory that is not (yet) a
-		// venv: one marked "creating" is influx-py's own, half made.
-		if s.marker, s.installing, err = venv.ReadMarker(s.layout); err != nil {
-			return nil, err
-		}
-	}
-	if s.state.Health.Exists && !s.state.Health.NotVenv {
-		s.stamp, err = venv.ReadStamp(s.layout)
-		var corrupt *venv.CorruptStampError
-		if errors.As(err, &corrupt) {
-			e.warnf("%v; treating the venv as not synced", err)
-			s.stamp, err = nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	if s.venvView, err = e.viewVenv(loc); err != nil {
+		return nil, err
 	}
 	if s.identity, err = interp.Identity(loc.Python); err != nil {
 		return nil, &interp.ProbeError{Python: loc.Python, Err: err}
@@ -170,8 +186,8 @@ func envValue(environ []string, key string) string {
 
 // ours reports whether influx-py made or synced this venv, and so may
 // replace it.
-func (s *session) ours() bool {
-	return s.stamp != nil || s.installing
+func (v *venvView) ours() bool {
+	return v.stamp != nil || v.installing
 }
 
 // upToDate is the fast path: the stamp says the venv was synced to exactly
@@ -210,17 +226,17 @@ const (
 	venvRebuild
 )
 
-func (s *session) verdict(info *interp.Info) (venvAction, string, error) {
-	h := s.state.Health
+func (v *venvView) verdict(info *interp.Info) (venvAction, string, error) {
+	h := v.state.Health
 	switch {
 	case !h.Exists || h.Empty:
 		return venvCreate, "the venv does not exist", nil
-	case s.installing && s.marker.Phase == venv.PhaseCreating:
+	case v.installing && v.marker.Phase == venv.PhaseCreating:
 		// Killed while the interpreter or pip was being put in: nothing
 		// in it can be trusted, and it is ours to make again.
 		return venvCreate, "an earlier sync was interrupted while creating it", nil
 	case h.NotVenv:
-		return 0, "", &NotVenvError{Path: s.loc.Venv, Reason: "it holds files but no pyvenv.cfg"}
+		return 0, "", &NotVenvError{Path: v.loc.Venv, Reason: "it holds files but no pyvenv.cfg"}
 	}
 	major, minor, _ := info.Version()
 	var why string
@@ -228,24 +244,24 @@ func (s *session) verdict(info *interp.Info) (venvAction, string, error) {
 	case !h.HasConfig:
 		why = "pyvenv.cfg is missing or unreadable"
 	case !h.HomeExists:
-		why = fmt.Sprintf("its Python home %s no longer exists", s.state.Config.Home())
+		why = fmt.Sprintf("its Python home %s no longer exists", v.state.Config.Home())
 	case !h.PythonExists:
 		why = "its interpreter is missing"
-	case s.state.PyVersion.Major != major || s.state.PyVersion.Minor != minor:
-		why = fmt.Sprintf("it was made by Python %s and the interpreter is Python %s", s.state.Version, info.FullVersion)
-	case s.state.Config.Implementation() != "" && !strings.EqualFold(s.state.Config.Implementation(), info.Implementation):
+	case v.state.PyVersion.Major != major || v.state.PyVersion.Minor != minor:
+		why = fmt.Sprintf("it was made by Python %s and the interpreter is Python %s", v.state.Version, info.FullVersion)
+	case v.state.Config.Implementation() != "" && !strings.EqualFold(v.state.Config.Implementation(), info.Implementation):
 		// uv and virtualenv record the implementation; CPython's venv does not.
-		why = fmt.Sprintf("it was made by %s and the interpreter is %s", s.state.Config.Implementation(), info.Implementation)
+		why = fmt.Sprintf("it was made by %s and the interpreter is %s", v.state.Config.Implementation(), info.Implementation)
 	case !h.SitePackagesExists:
 		why = "its site-packages is missing"
 	default:
 		return venvKeep, "", nil
 	}
-	if !s.ours() {
-		if s.state.PyVersion.Major != major || s.state.PyVersion.Minor != minor {
-			return 0, "", &VenvPythonError{Path: s.loc.Venv, VenvVersion: s.state.Version, Python: s.loc.Python, Version: info.FullVersion}
+	if !v.ours() {
+		if v.state.PyVersion.Major != major || v.state.PyVersion.Minor != minor {
+			return 0, "", &VenvPythonError{Path: v.loc.Venv, VenvVersion: v.state.Version, Python: v.loc.Python, Version: info.FullVersion}
 		}
-		return 0, "", &NotVenvError{Path: s.loc.Venv, Reason: why + ", and influx-py did not make it"}
+		return 0, "", &NotVenvError{Path: v.loc.Venv, Reason: why + ", and influx-py did not make it"}
 	}
 	return venvRebuild, why, nil
 }
@@ -313,10 +329,10 @@ func fileRequest(p *lockfile.Package, f *lockfile.File, lockPath string) artifac
 // haves lists what site-packages holds, with the file each came from when
 // the stamp can vouch for it: same version, and the same RECORD the sync
 // left (a reinstall from another file, by hand, writes another one).
-func (s *session) haves(dists []venv.Dist) []Have {
+func (v *venvView) haves(dists []venv.Dist) []Have {
 	recorded := map[string]venv.StampDist{}
-	if s.stamp != nil && !s.installing {
-		for _, d := range s.stamp.Installed {
+	if v.stamp != nil && !v.installing {
+		for _, d := range v.stamp.Installed {
 			recorded[pep508.NormalizeName(d.Name)] = d
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/venv"
+	"github.com/influx-py/influx-py/internal/wheel"
 )
 
 // SyncOptions are sync's inputs.
@@ -96,7 +97,12 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 			return e.upToDateResult(res, s), nil
 		}
 	}
+	return e.syncLocked(ctx, s, opts, res)
+}
 
+// syncLocked is a sync with the venv lock held (or a dry run): decide,
+// prepare, apply, seal.
+func (e *Engine) syncLocked(ctx context.Context, s *session, opts SyncOptions, res *SyncResult) (*SyncResult, error) {
 	info, err := e.probe(ctx, opts.CacheDir, s.loc.Python)
 	if err != nil {
 		return nil, err
@@ -107,16 +113,10 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 	if err != nil {
 		return nil, err
 	}
-	res.Packages = len(d.wants)
-	res.Plan = d.plan
-	switch d.action {
-	case venvCreate:
-		res.Create = true
-	case venvRebuild:
+	res.Packages, res.Plan = len(d.wants), d.plan
+	res.Create, res.Rebuild = d.action == venvCreate, ""
+	if d.action == venvRebuild {
 		res.Rebuild = d.why
-		if !opts.DryRun {
-			e.warnf("rebuilding venv %s: %s; reinstalling %s from the lock", s.loc.Venv, d.why, wantNames(d.wants))
-		}
 	}
 	if opts.DryRun {
 		return res, nil
@@ -126,70 +126,92 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 		// site-packages was touched without changing what is installed):
 		// record the state without choosing, let alone downloading, an
 		// installer.
-		backend, reason := "none", "nothing to install"
+		res.Backend, res.BackendReason = "none", "nothing to install"
 		if s.stamp != nil {
-			backend, reason = s.stamp.Backend, s.stamp.BackendReason
+			res.Backend, res.BackendReason = s.stamp.Backend, s.stamp.BackendReason
 		}
-		res.Backend, res.BackendReason = backend, reason
-		if err := e.seal(s, info, backend, reason, d.wants, nil); err != nil {
-			return nil, err
-		}
-		return res, nil
+		return res, e.seal(s, s.venvView, info, res.Backend, res.BackendReason, d.wants, nil)
 	}
+	if d.action == venvRebuild {
+		e.warnf("rebuilding venv %s: %s; reinstalling %s from the lock", s.loc.Venv, d.why, wantNames(d.wants))
+	}
+	backend, err := e.syncBackend(ctx, s, opts, info, res)
+	if err != nil {
+		return nil, err
+	}
+	files, wheels, err := e.prepare(ctx, s, d, opts, info)
+	if err != nil {
+		return nil, err
+	}
+	v, plan, err := e.applyPlan(ctx, backend, s, d, files, wheels, opts)
+	if err != nil {
+		return nil, err
+	}
+	res.Plan = plan
+	return res, e.seal(s, v, info, res.Backend, res.BackendReason, d.wants, wheels)
+}
 
-	// uv's cache lives inside the venv, on its filesystem, so that uv
-	// hard-links installed files from it instead of copying them.
+// syncBackend chooses the installer for a sync with work to do and says so.
+func (e *Engine) syncBackend(ctx context.Context, s *session, opts SyncOptions, info *interp.Info, res *SyncResult) (Backend, error) {
 	tmp, err := newScratch(s.loc.Venv, "tmp")
 	if err != nil {
 		return nil, err
 	}
-	backend, reason, err := e.chooseBackend(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}, filepath.Join(s.loc.Venv, uvCacheDir), tmp, info)
+	// uv's cache lives inside the venv, on its filesystem, so that uv
+	// hard-links installed files from it instead of copying them.
+	uv := UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}
+	backend, reason, err := e.chooseBackend(ctx, opts.Backend, uv, filepath.Join(s.loc.Venv, uvCacheDir), tmp, info)
 	if err != nil {
 		return nil, err
 	}
 	res.Backend, res.BackendReason = backend.Name(), reason
 	e.logf("backend: %s (%s)", backend.Name(), reason)
+	return backend, nil
+}
 
-	// Prepare: every file is found and verified, and the install is
-	// checked against the disk and the venv, before the venv is touched,
-	// so a missing or corrupt file, a full disk or a wheel that would
-	// overwrite pip changes nothing.
+// prepare finds and verifies every file the plan installs, and checks the
+// install against the disk and the venv, before the venv is touched: a
+// missing or corrupt file, a full disk or a wheel that would overwrite pip
+// changes nothing.
+func (e *Engine) prepare(ctx context.Context, s *session, d *decision, opts SyncOptions, info *interp.Info) (map[string]string, map[string]*wheel.Contents, error) {
 	files, err := e.fetch(ctx, opts, d.plan, d.reqs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	wheels, err := e.preflight(s, d, files, info)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	return files, wheels, nil
+}
 
-	plan := d.plan
+// applyPlan changes the venv: it makes (or remakes) it when the decision
+// says so, and plans again against the new venv (which comes with pip, and
+// before Python 3.12 with setuptools); or it marks the kept venv as being
+// changed. Then it installs and removes. It returns the venv as it now is
+// and the plan carried out.
+func (e *Engine) applyPlan(ctx context.Context, b Backend, s *session, d *decision, files map[string]string, wheels map[string]*wheel.Contents, opts SyncOptions) (*venvView, *Plan, error) {
+	v, plan := s.venvView, d.plan
 	if d.action != venvKeep {
-		if err := e.createVenv(ctx, backend, s, d.action == venvRebuild); err != nil {
-			return nil, err
+		var err error
+		if v, err = e.createVenv(ctx, b, s.venvView, d.action == venvRebuild); err != nil {
+			return nil, nil, err
 		}
-		// A new venv comes with pip (and, before Python 3.12, setuptools);
-		// plan again against what is really there.
-		dists, err := venv.Installed(s.state.SitePackages)
+		dists, err := venv.Installed(v.state.SitePackages)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		plan = MakePlan(d.wants, s.haves(dists), keepNames)
-		res.Plan = plan
-		if err := checkOverwrites(s.state.SitePackages, plan, wheels); err != nil {
-			return nil, err
+		plan = MakePlan(d.wants, v.haves(dists), keepNames)
+		if err := checkOverwrites(v.state.SitePackages, plan, wheels); err != nil {
+			return nil, nil, err
 		}
-	} else if err := venv.MarkInstalling(s.layout, e.markerInfo()); err != nil {
-		return nil, err
+	} else if err := venv.MarkInstalling(v.layout, e.markerInfo()); err != nil {
+		return nil, nil, err
 	}
-
-	if err := e.apply(ctx, backend, s, plan, files, wheels, opts.FindLinks); err != nil {
-		return nil, err
+	if err := e.apply(ctx, b, v, plan, files, wheels, opts.FindLinks); err != nil {
+		return nil, nil, err
 	}
-	if err := e.seal(s, info, backend.Name(), reason, d.wants, wheels); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return v, plan, nil
 }
 
 // decision is what decide found: what to do with the venv directory, why,

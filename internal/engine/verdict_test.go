@@ -44,7 +44,7 @@ func TestVerdict(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &session{
+			s := &venvView{
 				loc:   &Locations{Venv: "/p/.venv", Python: "/py/bin/python3"},
 				state: &venv.State{Health: tt.health, PyVersion: tt.version, Version: tt.version.String(), Config: &venv.Config{}},
 				stamp: tt.stamp,
