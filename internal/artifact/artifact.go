@@ -17,6 +17,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	fetchpkg "github.com/influx-py/influx-py/internal/fetch"
 )
 
 // Where a Result's file came from.
@@ -213,7 +215,7 @@ func (s *fetch) lookLocal(r Request) outcome {
 		// A file: URL (what pip lock writes for local files) is a local
 		// path like any other, and may be used offline.
 		if err != nil {
-			return outcome{err: &DownloadError{Name: r.Name, URL: redact(r.URL), Err: err}}
+			return outcome{err: &DownloadError{Name: r.Name, URL: fetchpkg.Redact(r.URL), Err: err}}
 		}
 		found, err := s.tryLocal(r, p, SourcePath)
 		switch {
@@ -291,7 +293,7 @@ func notDownloaded(r Request, offline bool) string {
 	case r.URL == "":
 		return "the lock gives no URL"
 	case offline:
-		return "not downloaded from " + redact(r.URL) + " (offline)"
+		return "not downloaded from " + fetchpkg.Redact(r.URL) + " (offline)"
 	}
 	return ""
 }

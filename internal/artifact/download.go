@@ -24,11 +24,11 @@ func (s *fetch) download(ctx context.Context, r Request, o outcome) outcome {
 		return fail(&DownloadError{Name: r.Name, URL: r.URL, Err: err})
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fail(&DownloadError{Name: r.Name, URL: redact(r.URL),
+		return fail(&DownloadError{Name: r.Name, URL: fetchpkg.Redact(r.URL),
 			Err: fmt.Errorf("unsupported URL scheme %q (only http, https and file)", u.Scheme)})
 	}
 	if s.cacheDir == "" {
-		return fail(&DownloadError{Name: r.Name, URL: redact(r.URL), Err: errors.New("no cache directory to download into")})
+		return fail(&DownloadError{Name: r.Name, URL: fetchpkg.Redact(r.URL), Err: errors.New("no cache directory to download into")})
 	}
 
 	// Another process downloading the same file holds this lock: waiting
@@ -60,7 +60,7 @@ func (s *fetch) download(ctx context.Context, r Request, o outcome) outcome {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(err)
 	}
-	s.logf("%s: downloading %s", r.Name, redact(r.URL))
+	s.logf("%s: downloading %s", r.Name, fetchpkg.Redact(r.URL))
 	if err := s.get(ctx, r, p); err != nil {
 		os.Remove(dir) // only succeeds when empty: leave no half entry
 		return fail(err)
@@ -72,7 +72,7 @@ func (s *fetch) download(ctx context.Context, r Request, o outcome) outcome {
 // file beside dest that becomes dest only once its size and hash are the
 // lock's.
 func (s *fetch) get(ctx context.Context, r Request, dest string) error {
-	where := redact(r.URL)
+	where := fetchpkg.Redact(r.URL)
 	t, err := fsutil.NewTemp(dest, 0o644)
 	if err != nil {
 		return fmt.Errorf("store %s in cache: %w", r.Name, err)
@@ -138,6 +138,3 @@ func (p progressWriter) Close() error {
 	}
 	return nil
 }
-
-// redact hides a password in a URL before it goes into a message.
-func redact(raw string) string { return fetchpkg.Redact(raw) }

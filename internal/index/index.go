@@ -198,7 +198,7 @@ func localDir(fl string) (string, error) {
 // page fetches an index page (or a find-links page) and returns the files of
 // project it links to. notFoundOK makes a 404 an empty result.
 func (c *Client) page(ctx context.Context, pageURL, project string, notFoundOK bool) ([]File, error) {
-	where := redact(pageURL)
+	where := fetch.Redact(pageURL)
 	doc, err := (&fetch.Client{HTTP: c.HTTP}).Read(ctx, pageURL, accept, maxPage)
 	var status *fetch.StatusError
 	if errors.As(err, &status) && status.Code == http.StatusNotFound && notFoundOK {
@@ -377,7 +377,7 @@ func Hash(ctx context.Context, c *http.Client, rawURL string) (sha256sum string,
 	h := sha256.New()
 	counter := &countingWriter{w: h}
 	if _, err := (&fetch.Client{HTTP: c}).Stream(ctx, rawURL, "", counter, 0); err != nil {
-		return "", 0, fetchError(redact(rawURL), err)
+		return "", 0, fetchError(fetch.Redact(rawURL), err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), counter.n, nil
 }
@@ -462,6 +462,3 @@ func cmpBool(a, b bool) int {
 	}
 	return 1
 }
-
-// redact hides a password in a URL shown in messages.
-func redact(raw string) string { return fetch.Redact(raw) }

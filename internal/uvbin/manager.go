@@ -242,7 +242,7 @@ func (m *Manager) install(ctx context.Context, target string, pin Pin, dir strin
 	if err != nil {
 		return nil, err
 	}
-	shown := redact(src)
+	shown := fetchpkg.Redact(src)
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+target+"-")
 	if err != nil {
 		return nil, fmt.Errorf("uv cache: %w", err)
@@ -426,6 +426,3 @@ func hashFile(path string) (string, error) {
 	}
 	return sum, nil
 }
-
-// redact hides a password in a mirror URL before it is shown or recorded.
-func redact(s string) string { return fetchpkg.Redact(s) }

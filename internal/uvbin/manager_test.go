@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	fetchpkg "github.com/influx-py/influx-py/internal/fetch"
 )
 
 func TestEnsureDownloadsVerifiesAndCaches(t *testing.T) {
@@ -541,7 +543,7 @@ func TestArchiveURL(t *testing.T) {
 			t.Errorf("archiveURL(%q) = %q, %v; want %q", tt.base, got, err, tt.want)
 		}
 	}
-	if r := redact("https://user:secret@example.com/x"); strings.Contains(r, "secret") {
+	if r := fetchpkg.Redact("https://user:secret@example.com/x"); strings.Contains(r, "secret") {
 		t.Errorf("redact kept the password: %s", r)
 	}
 }
