@@ -145,22 +145,7 @@ func TestInterruptAtEveryChild(t *testing.T) {
 						h.restore(t)
 						h.runFaulty(t, fmt.Sprintf("%s:%d", mode, n), sc.args...)
 						what := fmt.Sprintf("%s at child %d (%s)", mode, n, children[n-1])
-						lock := h.readLock(t)
-						imports := sc.importsOld
-						switch {
-						case bytes.Equal(lock, oldLock):
-						case bytes.Equal(lock, newLock) && sc.importsNew != nil:
-							imports = sc.importsNew
-						default:
-							t.Fatalf("%s: the lock is neither the old nor the new one:\n%s", what, lock)
-						}
-						if out, err := h.run(py312, "sync"); err != nil {
-							t.Fatalf("%s: the next sync failed: %v\n%s", what, err, out)
-						}
-						if out, err := h.run(py312, "check"); err != nil {
-							t.Fatalf("%s: check after the repair: %v\n%s", what, err, out)
-						}
-						h.assertVenv(t, what, imports)
+						h.assertRepaired(t, what, sc, oldLock, newLock, py312)
 						repaired++
 					}
 				}
@@ -310,6 +295,29 @@ func (h *interruptHarness) traced(t *testing.T) []string {
 		}
 	}
 	return out
+}
+
+// assertRepaired: after an interruption the lock is the old or the new one
+// byte for byte, the next plain sync exits 0, check is 0, and the venv is
+// what that lock says.
+func (h *interruptHarness) assertRepaired(t *testing.T, what string, sc interruptScenario, oldLock, newLock []byte, python string) {
+	t.Helper()
+	lock := h.readLock(t)
+	imports := sc.importsOld
+	switch {
+	case bytes.Equal(lock, oldLock):
+	case bytes.Equal(lock, newLock) && sc.importsNew != nil:
+		imports = sc.importsNew
+	default:
+		t.Fatalf("%s: the lock is neither the old nor the new one:\n%s", what, lock)
+	}
+	if out, err := h.run(python, "sync"); err != nil {
+		t.Fatalf("%s: the next sync failed: %v\n%s", what, err, out)
+	}
+	if out, err := h.run(python, "check"); err != nil {
+		t.Fatalf("%s: check after the repair: %v\n%s", what, err, out)
+	}
+	h.assertVenv(t, what, imports)
 }
 
 // assertVenv: the venv imports what the lock has, pip runs as the server

@@ -101,22 +101,7 @@ func TestKillLoop(t *testing.T) {
 				state := h.stateAfterKill(oldLock, newLock, err)
 				states[state]++
 				what := fmt.Sprintf("%s: killed at %v of %v (%s)", name, at.Round(time.Millisecond), d.Round(time.Millisecond), state)
-				lock := h.readLock(t)
-				imports := sc.importsOld
-				switch {
-				case bytes.Equal(lock, oldLock):
-				case bytes.Equal(lock, newLock) && sc.importsNew != nil:
-					imports = sc.importsNew
-				default:
-					t.Fatalf("%s: the lock is neither the old nor the new one:\n%s", what, lock)
-				}
-				if out, err := h.run(py312, "sync"); err != nil {
-					t.Fatalf("%s: the next sync failed: %v\n%s", what, err, out)
-				}
-				if out, err := h.run(py312, "check"); err != nil {
-					t.Fatalf("%s: check after the repair: %v\n%s", what, err, out)
-				}
-				h.assertVenv(t, what, imports)
+				h.assertRepaired(t, what, sc, oldLock, newLock, py312)
 				repaired++
 			}
 			var seen []string

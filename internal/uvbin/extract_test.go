@@ -183,29 +183,8 @@ func FuzzExtractTarGz(f *testing.F) {
 	} {
 		f.Add(buildTarGz(f, ms))
 	}
-	f.Add([]byte{})
 	f.Add([]byte("\x1f\x8b\x08\x00garbage"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		tmp := t.TempDir()
-		pin := testPin(testTarget, data)
-		arc := writeArchive(t, tmp, pin.Archive, data)
-		out := filepath.Join(tmp, "out")
-		if err := os.Mkdir(out, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		// A small bound keeps each run fast; the bound itself is tested below.
-		got, err := extract(arc, pin, out, 1<<20)
-		for _, p := range listTree(t, tmp) {
-			switch p {
-			case pin.Archive, "out", "out/uv", "out/uvx":
-			default:
-				t.Fatalf("extraction wrote %s", p)
-			}
-		}
-		if err == nil && (len(got) == 0 || got[0] != "uv") {
-			t.Fatalf("accepted an archive without uv: %v", got)
-		}
-	})
+	fuzzExtract(f, testTarget, "uv")
 }
 
 func FuzzExtractZip(f *testing.F) {
@@ -220,8 +199,16 @@ func FuzzExtractZip(f *testing.F) {
 	} {
 		f.Add(buildZip(f, ms))
 	}
-	f.Add([]byte{})
 	f.Add([]byte("PK\x03\x04garbage"))
+	fuzzExtract(f, target, "uv.exe")
+}
+
+// fuzzExtract: whatever the archive, extraction writes nothing but the
+// expected files into the output folder, and accepts no archive without
+// the uv binary.
+func fuzzExtract(f *testing.F, target, uv string) {
+	f.Add([]byte{})
+	uvx := strings.Replace(uv, "uv", "uvx", 1)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tmp := t.TempDir()
 		pin := testPin(target, data)
@@ -230,16 +217,17 @@ func FuzzExtractZip(f *testing.F) {
 		if err := os.Mkdir(out, 0o755); err != nil {
 			t.Fatal(err)
 		}
+		// A small bound keeps each run fast; the bound itself is tested below.
 		got, err := extract(arc, pin, out, 1<<20)
 		for _, p := range listTree(t, tmp) {
 			switch p {
-			case pin.Archive, "out", "out/uv.exe", "out/uvx.exe":
+			case pin.Archive, "out", "out/" + uv, "out/" + uvx:
 			default:
 				t.Fatalf("extraction wrote %s", p)
 			}
 		}
-		if err == nil && (len(got) == 0 || got[0] != "uv.exe") {
-			t.Fatalf("accepted an archive without uv.exe: %v", got)
+		if err == nil && (len(got) == 0 || got[0] != uv) {
+			t.Fatalf("accepted an archive without %s: %v", uv, got)
 		}
 	})
 }
