@@ -14,12 +14,14 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/uvbin"
 	"github.com/influx-py/influx-py/internal/testpy"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
@@ -430,23 +432,26 @@ func TestPluginRuns(t *testing.T) {
 	py := python(t)
 	env := childEnv(map[string]string{"PYTHONDONTWRITEBYTECODE": "1"})
 	dir := filepath.Join(t.TempDir(), "venv")
-	// --system-site-packages lends the venv the base interpreter's pip,
-	// which is much faster than ensurepip; pip still runs as the venv's
-	// interpreter and installs into the venv.
-	runOut(t, env, py, "-m", "venv", "--without-pip", "--system-site-packages", dir)
+	// pip runs from the wheel the interpreter ships (a wheel is importable),
+	// as the venv's interpreter: much faster than ensurepip, and the venv
+	// sees nothing of the base interpreter's packages.
+	wheel, err := uvbin.FindPipWheel(py, runtime.GOOS)
+	if err != nil {
+		t.Skipf("%s ships no pip wheel to run: %v", py, err)
+	}
+	runOut(t, env, py, "-m", "venv", "--without-pip", dir)
 	vpy := filepath.Join(dir, "bin", "python")
-	r := &run.Runner{}
-	if _, err := r.Run(context.Background(), run.Cmd{Path: vpy, Args: []string{"-c", "import pip"}, Env: env}); err != nil {
-		t.Skipf("%s has no pip to lend the venv: %v", py, err)
+	pip := func(args ...string) string {
+		return runOut(t, env, vpy, append([]string{filepath.Join(wheel, "pip"), "--disable-pip-version-check"}, args...)...)
 	}
 	wheels, _ := filepath.Glob(filepath.Join(wheelsDir, "*.whl"))
 	if len(wheels) != 3 {
 		t.Fatalf("%d wheels in %s, want 3", len(wheels), wheelsDir)
 	}
-	runOut(t, env, vpy, append([]string{"-m", "pip", "install", "--no-index", "--no-deps"}, wheels...)...)
+	pip(append([]string{"install", "--no-index", "--no-deps"}, wheels...)...)
 	// pip check reads every installed Requires-Dist: it must find the
 	// edges satisfied now, and broken once tinyunits is gone.
-	if out := runOut(t, env, vpy, "-m", "pip", "check"); !strings.Contains(out, "No broken requirements") {
+	if out := pip("check"); !strings.Contains(out, "No broken requirements") {
 		t.Errorf("pip check: %s", out)
 	}
 
@@ -489,8 +494,10 @@ func TestPluginRuns(t *testing.T) {
 		t.Errorf("logs %q, want %q", res.Logs, wantLogs)
 	}
 
-	runOut(t, env, vpy, "-m", "pip", "uninstall", "-y", "tinyunits")
-	_, err := r.Run(context.Background(), run.Cmd{Path: vpy, Args: []string{"-m", "pip", "check"}, Env: env})
+	pip("uninstall", "-y", "tinyunits")
+	r := &run.Runner{}
+	pipCheck := []string{filepath.Join(wheel, "pip"), "--disable-pip-version-check", "check"}
+	_, err = r.Run(context.Background(), run.Cmd{Path: vpy, Args: pipCheck, Env: env})
 	var re *run.Error
 	if !errors.As(err, &re) || re.ExitCode != 1 {
 		t.Fatalf("pip check without tinyunits: %v, want exit 1", err)
@@ -498,7 +505,7 @@ func TestPluginRuns(t *testing.T) {
 	// pip check reports on stdout, which run.Error does not keep; the exit
 	// status is the signal, and a rerun shows which edges broke.
 	var buf bytes.Buffer
-	r.Run(context.Background(), run.Cmd{Path: vpy, Args: []string{"-m", "pip", "check"}, Env: env, Stdout: &buf})
+	r.Run(context.Background(), run.Cmd{Path: vpy, Args: pipCheck, Env: env, Stdout: &buf})
 	for _, want := range []string{"influx-stats 0.3.0 requires tinyunits", "alertfmt 1.1.0 requires tinyunits"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("pip check output lacks %q:\n%s", want, buf.String())
