@@ -21,8 +21,8 @@ import (
 
 	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/run"
-	"github.com/influx-py/influx-py/internal/uvbin"
 	"github.com/influx-py/influx-py/internal/testpy"
+	"github.com/influx-py/influx-py/internal/uvbin"
 	"github.com/influx-py/influx-py/internal/wheelbuild"
 )
 
