@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -111,13 +113,14 @@ func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 				}
 				cmdMklock(ts, false, append([]string{args[0]}, strings.Fields(ts.ReadFile(args[1]))...))
 			},
-			"corrupt":  cmdCorrupt,
-			"tmpfs":    cmdTmpfs,
-			"cpdir":    cmdCpdir,
-			"truncate": cmdTruncate,
-			"serve":    cmdServe,
-			"index":    cmdIndex,
-			"mkchain":  cmdMkchain(repo),
+			"corrupt":   cmdCorrupt,
+			"tmpfs":     cmdTmpfs,
+			"mkhostile": cmdMkhostile,
+			"cpdir":     cmdCpdir,
+			"truncate":  cmdTruncate,
+			"serve":     cmdServe,
+			"index":     cmdIndex,
+			"mkchain":   cmdMkchain(repo),
 		},
 	}
 }
@@ -209,6 +212,81 @@ func cmdMkwheel(ts *testscript.TestScript, neg bool, args []string) {
 		data = breakCRC(ts, data, bigName)
 	}
 	ts.Check(os.WriteFile(filepath.Join(ts.MkAbs(args[0]), name), data, 0o644))
+}
+
+// mkhostile DIR KIND: write a hostile wheel, hostile-1.0-py3-none-any.whl,
+// of one kind: entrypoint (a console script named ../../outside/x), record
+// (a RECORD row ../../outside/file), zipslip (a member ../../outside/slip),
+// absolute (a member /tmp/...), symlink (a member that is a link to
+// /etc/passwd), bomb (a member that unpacks 1000:1 to 100 MiB), mislabelled
+// (METADATA says another name).
+func cmdMkhostile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkhostile DIR KIND")
+	}
+	name := "hostile"
+	files := map[string]string{"hostile/__init__.py": "X = 1\n"}
+	var extra []zipMember
+	record := ""
+	switch args[1] {
+	case "entrypoint":
+		files["hostile-1.0.dist-info/entry_points.txt"] = "[console_scripts]\n../../outside/x = hostile:main\n"
+	case "record":
+		record = "../../outside/file,,\n"
+	case "zipslip":
+		extra = append(extra, zipMember{name: "../../outside/slip", body: "slipped\n"})
+	case "absolute":
+		extra = append(extra, zipMember{name: ts.MkAbs("outside/abs"), body: "absolute\n"})
+	case "symlink":
+		extra = append(extra, zipMember{name: "hostile/passwd", body: "/etc/passwd", symlink: true})
+	case "bomb":
+		extra = append(extra, zipMember{name: "hostile/zeros.bin", body: strings.Repeat("\x00", 100<<20)})
+	case "mislabelled":
+		name = "innocent"
+	default:
+		ts.Fatalf("mkhostile: unknown kind %s", args[1])
+	}
+	meta := fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: 1.0\n", name)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	var rec strings.Builder
+	add := func(m zipMember) {
+		// Deflated, as real wheels are (uv cannot stream stored members
+		// written with data descriptors).
+		h := &zip.FileHeader{Name: m.name, Method: zip.Deflate}
+		if m.symlink {
+			h.SetMode(os.ModeSymlink | 0o777)
+		}
+		w, err := zw.CreateHeader(h)
+		ts.Check(err)
+		w.Write([]byte(m.body))
+		sum := sha256.Sum256([]byte(m.body))
+		fmt.Fprintf(&rec, "%s,sha256=%s,%d\n", m.name, base64.RawURLEncoding.EncodeToString(sum[:]), len(m.body))
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		add(zipMember{name: n, body: files[n]})
+	}
+	add(zipMember{name: "hostile-1.0.dist-info/METADATA", body: meta})
+	add(zipMember{name: "hostile-1.0.dist-info/WHEEL", body: "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"})
+	for _, m := range extra {
+		add(m)
+	}
+	w, err := zw.Create("hostile-1.0.dist-info/RECORD")
+	ts.Check(err)
+	w.Write([]byte(rec.String() + record + "hostile-1.0.dist-info/RECORD,,\n"))
+	ts.Check(zw.Close())
+	ts.Check(os.MkdirAll(ts.MkAbs(args[0]), 0o755))
+	ts.Check(os.WriteFile(filepath.Join(ts.MkAbs(args[0]), "hostile-1.0-py3-none-any.whl"), buf.Bytes(), 0o644))
+}
+
+type zipMember struct {
+	name, body string
+	symlink    bool
 }
 
 // breakCRC rewrites a zip with the CRC-32 of member name changed, in both of

@@ -18,6 +18,7 @@ import (
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/uvbin"
+	"github.com/influx-py/influx-py/internal/wheel"
 )
 
 // Report prints the one final error of a run on w, with hints for the kinds
@@ -65,6 +66,9 @@ func hints(err error) []string {
 		noSpace  *engine.NoSpaceError
 		overw    *engine.OverwriteError
 		dropped  *engine.DroppedError
+		unsafe   *wheel.UnsafeError
+		unsafeUn *engine.UnsafeUninstallError
+		mismatch *engine.MismatchError
 	)
 	switch {
 	case errors.As(err, &usage):
@@ -75,6 +79,10 @@ func hints(err error) []string {
 		return []string{"nothing was changed; free space on the filesystem holding " + noSpace.Dir + ", or put the venv elsewhere with --venv"}
 	case errors.As(err, &overw):
 		return []string{"nothing was changed; the lock asks for a wheel that clobbers another distribution: lock another version, or remove the package"}
+	case errors.As(err, &unsafe), errors.As(err, &mismatch):
+		return []string{"nothing was installed; the wheel is not what a lock may install: lock another file, or remove the package"}
+	case errors.As(err, &unsafeUn):
+		return []string{"nothing was changed; remove the venv (influx-py sync makes it again) rather than let an installer delete outside it"}
 	case errors.As(err, &dropped):
 		return []string{"the lock is unchanged; re-lock on a machine of the platform that requirement is for, or remove it with 'influx-py remove'"}
 	case errors.As(err, &uvSum):

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/influx-py/influx-py/internal/interp"
+	"github.com/influx-py/influx-py/internal/pep508"
 	"github.com/influx-py/influx-py/internal/venv"
 	"github.com/influx-py/influx-py/internal/wheel"
 )
@@ -62,6 +63,9 @@ func (e *Engine) preflight(s *session, d *decision, files map[string]string, inf
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", w.Name, w.Version, err)
 		}
+		if err := sameDistribution(w, c); err != nil {
+			return nil, err
+		}
 		wheels[w.SHA256] = c
 		unpacked += c.Unpacked
 	}
@@ -88,6 +92,29 @@ func (e *Engine) preflight(s *session, d *decision, files map[string]string, inf
 	return wheels, nil
 }
 
+// MismatchError refuses a wheel whose metadata names another distribution
+// or version than the lock gives it.
+type MismatchError struct {
+	File                    string
+	LockName, LockVersion   string
+	WheelName, WheelVersion string
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("%s says it is %s %s, the lock says %s %s: refusing to install it", e.File, e.WheelName, e.WheelVersion, e.LockName, e.LockVersion)
+}
+
+// sameDistribution checks a wheel's METADATA against what the lock says it
+// is: a file the hashes vouch for may still not be the package it is
+// locked as (a lock edited by hand, or made from a mislabelled mirror).
+func sameDistribution(w Want, c *wheel.Contents) error {
+	name, version := pep508.NormalizeName(c.Metadata.Name), normVersion(c.Metadata.Version)
+	if name != w.Name || (w.Version != "" && version != w.Version) {
+		return &MismatchError{File: w.File, LockName: w.Name, LockVersion: w.Version, WheelName: c.Metadata.Name, WheelVersion: c.Metadata.Version}
+	}
+	return nil
+}
+
 func (e *Engine) freeSpace(s *session) (int64, bool) {
 	if e.Sys.FreeSpace == nil {
 		return 0, false
@@ -98,6 +125,51 @@ func (e *Engine) freeSpace(s *session) (int64, bool) {
 		dir = filepath.Dir(s.loc.Venv)
 	}
 	return e.Sys.FreeSpace(dir)
+}
+
+// UnsafeUninstallError refuses to uninstall a distribution whose RECORD
+// names a file outside the venv: an installer deletes what RECORD lists.
+type UnsafeUninstallError struct {
+	Dist string
+	Path string
+}
+
+func (e *UnsafeUninstallError) Error() string {
+	return fmt.Sprintf("refusing to uninstall %s: its RECORD lists %s, outside the venv", e.Dist, e.Path)
+}
+
+// uninstallStaysInside reads the RECORD of each distribution about to be
+// removed and refuses when any file it lists is outside the venv (console
+// scripts in ../../../bin are inside it).
+func uninstallStaysInside(v *venvView, names []string) error {
+	remove := map[string]bool{}
+	for _, n := range names {
+		remove[n] = true
+	}
+	dists, err := venv.Installed(v.state.SitePackages)
+	if err != nil {
+		return err
+	}
+	root := filepath.Clean(v.loc.Venv) + string(filepath.Separator)
+	for _, d := range dists {
+		if !remove[d.Name] {
+			continue
+		}
+		entries, err := venv.ReadRecord(d)
+		if err != nil {
+			continue // no RECORD: the installer removes nothing but the metadata
+		}
+		for _, e := range entries {
+			p := filepath.FromSlash(e.Path)
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(v.state.SitePackages, p)
+			}
+			if !strings.HasPrefix(filepath.Clean(p)+string(filepath.Separator), root) {
+				return &UnsafeUninstallError{Dist: d.DisplayName + " " + d.Version, Path: e.Path}
+			}
+		}
+	}
+	return nil
 }
 
 // installs lists what the plan installs: new distributions and replacements.
@@ -177,6 +249,14 @@ func (e *Engine) apply(ctx context.Context, b Backend, s *venvView, plan *Plan, 
 	var remove []string
 	for _, h := range plan.Remove {
 		remove = append(remove, h.Name)
+	}
+	// Replacing uninstalls the old files too: check those RECORDs as well.
+	replaced := append([]string(nil), remove...)
+	for _, c := range plan.Replace {
+		replaced = append(replaced, c.To.Name)
+	}
+	if err := uninstallStaysInside(s, replaced); err != nil {
+		return err
 	}
 	if len(remove) > 0 {
 		e.logf("removing %s", strings.Join(remove, " "))

@@ -3,6 +3,7 @@ package wheel
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -135,24 +136,71 @@ func TestInspectRejects(t *testing.T) {
 	}
 }
 
-// Paths that leave site-packages are not site paths, whatever the wheel says.
-func TestInspectKeepsInside(t *testing.T) {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, n := range []string{"x-1.0.dist-info/METADATA", "../evil.py", "/abs.py", "x/../../up.py", "x/ok.py", "x-1.0.data/purelib/../../y.py"} {
-		w, _ := zw.Create(n)
-		w.Write([]byte("Name: x\nVersion: 1.0\n"))
+// TestInspectRefusesUnsafe: a wheel that could make an installer write or
+// later delete outside its folders, or unpack without bound, is refused
+// with the entry named.
+func TestInspectRefusesUnsafe(t *testing.T) {
+	meta := "Metadata-Version: 2.1\nName: x\nVersion: 1.0\n"
+	type member struct {
+		name, body string
+		symlink    bool
 	}
-	zw.Close()
-	p := filepath.Join(t.TempDir(), "x-1.0-py3-none-any.whl")
-	os.WriteFile(p, buf.Bytes(), 0o644)
-	c, err := Inspect(p)
-	if err != nil {
-		t.Fatal(err)
+	build := func(ms ...member) *zip.Reader {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, m := range append([]member{{name: "x-1.0.dist-info/METADATA", body: meta}}, ms...) {
+			h := &zip.FileHeader{Name: m.name, Method: zip.Deflate}
+			if m.symlink {
+				h.SetMode(os.ModeSymlink | 0o777)
+			}
+			w, _ := zw.CreateHeader(h)
+			w.Write([]byte(m.body))
+		}
+		zw.Close()
+		zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return zr
 	}
-	sort.Strings(c.Site)
-	if want := []string{"x-1.0.dist-info/METADATA", "x/ok.py"}; !reflect.DeepEqual(c.Site, want) {
-		t.Errorf("Site = %q, want %q", c.Site, want)
+	bomb := strings.Repeat("\x00", 70<<20)
+	tests := []struct {
+		name    string
+		zr      *zip.Reader
+		windows bool
+		entry   string
+		why     string
+	}{
+		{"zip slip", build(member{name: "../evil.py"}), false, "../evil.py", "it leaves its folder"},
+		{"deep zip slip", build(member{name: "x/../../up.py"}), false, "x/../../up.py", "it leaves its folder"},
+		{"absolute", build(member{name: "/etc/cron.d/x"}), false, "/etc/cron.d/x", "an absolute path"},
+		{"drive", build(member{name: "C:/x.py"}), false, "C:/x.py", "an absolute path"},
+		{"backslash", build(member{name: `x\..\..\y.py`}), false, `x\..\..\y.py`, "a backslash"},
+		{"data escape", build(member{name: "x-1.0.data/purelib/../../y.py"}), false, "x-1.0.data/purelib/../../y.py", "it leaves its folder"},
+		{"unknown scheme", build(member{name: "x-1.0.data/etc/passwd"}), false, "x-1.0.data/etc/passwd", `"etc" is not a wheel scheme`},
+		{"symlink", build(member{name: "x/link", body: "/etc/shadow", symlink: true}), false, "x/link", "a symbolic link"},
+		{"device on Windows", build(member{name: "x/con.py"}), true, "x/con.py", "a Windows device name"},
+		{"device LPT1 on Windows", build(member{name: "LPT1"}), true, "LPT1", "a Windows device name"},
+		{"RECORD escape", build(member{name: "x-1.0.dist-info/RECORD", body: "../../outside/file,sha256=x,1\n"}), false, "../../outside/file", "it leaves its folder"},
+		{"entry point escape", build(member{name: "x-1.0.dist-info/entry_points.txt", body: "[console_scripts]\n../../outside/x = x:main\n"}), false, "../../outside/x", "a plain file name"},
+		{"gui entry point with a slash", build(member{name: "x-1.0.dist-info/entry_points.txt", body: "[gui_scripts]\nbin/x = x:main\n"}), false, "bin/x", "a plain file name"},
+		{"bomb", build(member{name: "x/zeros.bin", body: bomb}), false, "x/zeros.bin", "a zip bomb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := read(tt.zr, tt.windows)
+			var ue *UnsafeError
+			if !errors.As(err, &ue) || ue.Entry != tt.entry || !strings.Contains(ue.Why, tt.why) {
+				t.Fatalf("err = %v, want an UnsafeError for %q: %s", err, tt.entry, tt.why)
+			}
+		})
+	}
+	// What is safe stays accepted: a device name off Windows, ordinary
+	// entry points, plugins of other groups.
+	ok := build(member{name: "x/aux.py"}, member{name: "x-1.0.dist-info/entry_points.txt", body: "[console_scripts]\nx-tool = x:main\n[influxdb3.plugins]\n../weird = x:y\n"})
+	c, err := read(ok, false)
+	if err != nil || len(c.Scripts) != 1 || c.Scripts[0] != "x-tool" {
+		t.Errorf("safe wheel: %+v %v", c, err)
 	}
 }
 
@@ -167,7 +215,7 @@ func FuzzInspect(f *testing.F) {
 		if err != nil {
 			return
 		}
-		c, err := read(zr)
+		c, err := read(zr, true)
 		if err != nil {
 			return
 		}
