@@ -1,6 +1,7 @@
 package lockfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -28,6 +29,11 @@ func ReadFile(path string) (*Lock, error) {
 // A lock whose lock-version has an unsupported major version is reported
 // alone: its other keys may mean something this package does not know.
 func Parse(filename string, data []byte) (*Lock, error) {
+	// A byte-order mark some editors write is not part of the TOML.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if err := checkShape(filename, data); err != nil {
+		return nil, err
+	}
 	var doc map[string]any
 	if err := toml.Unmarshal(data, &doc); err != nil {
 		return nil, syntaxError(filename, err)
