@@ -96,7 +96,9 @@ func (c *Collection) requirements(pluginDir, dir, plugin string) error {
 	if !exists(p) {
 		return nil
 	}
-	lines, opts, err := ParseRequirements(p)
+	// Includes stay inside the plugin dir: a plugin may share a file with
+	// its neighbours (../common.txt), never reach the rest of the machine.
+	lines, opts, err := ParseRequirementsIn(p, pluginDir)
 	if err != nil {
 		return err
 	}

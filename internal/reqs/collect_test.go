@@ -2,6 +2,8 @@ package reqs
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -127,5 +129,39 @@ func TestCollectErrors(t *testing.T) {
 	c, err := CollectPlugins(t.TempDir())
 	if err != nil || len(c.Lines) != 0 {
 		t.Errorf("empty folder: %+v %v", c, err)
+	}
+}
+
+// TestPluginIncludesStayInside: a plugin's requirements cannot make
+// influx-py read a file outside the plugin dir, nor show a line of a file
+// that is not a requirements file.
+func TestPluginIncludesStayInside(t *testing.T) {
+	outside := t.TempDir()
+	write(t, outside, "shadow", "root:$6$secret-hash:19000:0:99999:7:::\n")
+	dir := t.TempDir()
+	rel, _ := filepath.Rel(filepath.Join(dir, "evil"), filepath.Join(outside, "shadow"))
+	write(t, dir, "evil/requirements.txt", "-r "+rel+"\n")
+	_, err := CollectPlugins(dir)
+	if err == nil || !strings.Contains(err.Error(), "outside the plugin dir") || strings.Contains(err.Error(), "secret") {
+		t.Errorf("include outside: %v", err)
+	}
+
+	// A link inside the plugin dir that points outside is outside too.
+	dir2 := t.TempDir()
+	write(t, dir2, "evil/requirements.txt", "-r link.txt\n")
+	if err := os.Symlink(filepath.Join(outside, "shadow"), filepath.Join(dir2, "evil", "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CollectPlugins(dir2); err == nil || !strings.Contains(err.Error(), "outside the plugin dir") || strings.Contains(err.Error(), "secret") {
+		t.Errorf("include through a link: %v", err)
+	}
+
+	// Inside, but not a requirements file: where, not what.
+	dir3 := t.TempDir()
+	write(t, dir3, "evil/requirements.txt", "-r ../.env\n")
+	write(t, dir3, ".env", "TOKEN=secret-token\n")
+	_, err = CollectPlugins(dir3)
+	if err == nil || !strings.Contains(err.Error(), ".env:1: not a requirement (the line is not shown") || strings.Contains(err.Error(), "secret") {
+		t.Errorf("include of a non-requirements file: %v", err)
 	}
 }

@@ -94,7 +94,26 @@ func stripComment(s string) string {
 // project name cannot be locked and are errors, as are unknown options.
 // Environment variables (${VAR}) are not expanded.
 func ParseRequirements(path string) ([]Line, []Option, error) {
+	return ParseRequirementsIn(path, "")
+}
+
+// ParseRequirementsIn is ParseRequirements for a file that belongs to a
+// folder: its -r and -c includes must stay inside root (after symbolic
+// links are followed), so that a plugin's requirements.txt cannot make
+// influx-py read, and quote in an error, a file elsewhere. root "" allows
+// any include (a file the user named on the command line).
+func ParseRequirementsIn(path, root string) ([]Line, []Option, error) {
 	p := &reqParser{}
+	if root != "" {
+		r, err := filepath.Abs(root)
+		if err != nil {
+			return nil, nil, err
+		}
+		if rr, err := filepath.EvalSymlinks(r); err == nil {
+			r = rr
+		}
+		p.root = r
+	}
 	if err := p.file(path, nil); err != nil {
 		return nil, nil, err
 	}
@@ -140,8 +159,26 @@ func (e *OptionsError) Error() string {
 }
 
 type reqParser struct {
+	root    string // includes must stay inside it; "" for no bound
 	lines   []Line
 	options []Option
+}
+
+// inside reports whether the cleaned absolute path p is root or below it.
+func (p *reqParser) inside(abs string) bool {
+	if p.root == "" {
+		return true
+	}
+	rel, err := filepath.Rel(p.root, abs)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// quotable says whether an error may show a line of the file at path: only
+// a file named like a requirements file (*.txt, *.in) is shown, never what
+// an include made influx-py open elsewhere.
+func quotable(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".txt" || ext == ".in"
 }
 
 // file parses one file; stack holds the files including it, outermost
@@ -199,7 +236,13 @@ func globalOpt(name string) (spec optSpec, ok bool) {
 
 // line handles one logical line.
 func (p *reqParser) line(path string, ll logicalLine, stack []string) error {
-	fail := func(err error) error { return &ParseError{File: path, Line: ll.lineNo, Err: err} }
+	fail := func(err error) error {
+		if !quotable(path) {
+			// Not a requirements file by name: say where, not what.
+			err = errors.New("not a requirement (the line is not shown: the file is not named like a requirements file)")
+		}
+		return &ParseError{File: path, Line: ll.lineNo, Err: err}
+	}
 	if strings.HasPrefix(ll.text, "-") {
 		return p.optionLine(path, ll, stack, fail)
 	}
@@ -348,6 +391,9 @@ func (p *reqParser) include(path, name string, ll logicalLine, stack []string, f
 	}
 	if r, err := filepath.EvalSymlinks(abs); err == nil {
 		abs = r
+	}
+	if !p.inside(abs) {
+		return fail(fmt.Errorf("-r %s: outside the plugin dir %s; a plugin's requirements may only include files inside it", name, p.root))
 	}
 	for i, s := range stack {
 		if s == abs {
