@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	fetchpkg "github.com/influx-py/influx-py/internal/fetch"
+	"github.com/influx-py/influx-py/internal/tags"
 )
 
 // Where a Result's file came from.
@@ -56,7 +57,11 @@ type Fetcher struct {
 	Client    *http.Client // nil means http.DefaultClient
 	CacheDir  string       // root of the cache; files live under artifacts/sha256
 	FindLinks []string     // local directories searched by file name
-	Offline   bool         // never download
+	// Within are the folders whose files a mismatch may describe (the
+	// plugin dir). A lock path elsewhere is only compared: a lock must not
+	// be a way to learn the hash or size of any file the user can read.
+	Within  []string
+	Offline bool // never download
 	// Progress, if set, is called once per download with the file name and
 	// its expected size (-1 when unknown); the bytes read are copied to the
 	// writer it returns. A writer that is also an io.Closer is closed when the
@@ -190,7 +195,31 @@ func checkRequest(r Request) error {
 	if r.Path != "" && !filepath.IsAbs(r.Path) {
 		return bad(fmt.Sprintf("path %q is not absolute", r.Path))
 	}
+	// A local file is read only under the distribution file name the lock
+	// gives it: a lock cannot point influx-py at /etc/shadow.
+	if _, err := tags.ParseWheelFilename(r.Name); err != nil {
+		if _, _, err := tags.ParseSdistFilename(r.Name); err != nil {
+			return bad("not a wheel or sdist file name")
+		}
+	}
+	local := r.Path
+	if p, ok, _ := fileURLPath(r.URL); ok {
+		local = p
+	}
+	if local != "" && filepath.Base(local) != r.Name {
+		return bad(fmt.Sprintf("the lock names the file %s but its path ends in %s", r.Name, filepath.Base(local)))
+	}
 	return nil
+}
+
+// within reports whether p is inside one of dirs.
+func within(p string, dirs []string) bool {
+	for _, d := range dirs {
+		if rel, err := filepath.Rel(d, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel) {
+			return true
+		}
+	}
+	return false
 }
 
 func isHexDigest(s string) bool {
@@ -220,7 +249,7 @@ func (s *fetch) lookLocal(r Request) outcome {
 		found, err := s.tryLocal(r, p, SourcePath)
 		switch {
 		case err != nil:
-			return outcome{err: err}
+			return outcome{err: s.hide(p, err)}
 		case found:
 			return foundAt(r, p, SourcePath)
 		}
@@ -230,7 +259,7 @@ func (s *fetch) lookLocal(r Request) outcome {
 		ok, err := s.tryLocal(r, r.Path, SourcePath)
 		switch {
 		case err != nil:
-			return outcome{err: err}
+			return outcome{err: s.hide(r.Path, err)}
 		case ok:
 			return foundAt(r, r.Path, SourcePath)
 		}
@@ -282,6 +311,26 @@ func (s *fetch) tryLocal(r Request, p, origin string) (bool, error) {
 	}
 	s.logf("%s: using %s (%s)", r.Name, p, origin)
 	return true, nil
+}
+
+// hide drops what a mismatch says of a file outside Within.
+func (s *fetch) hide(p string, err error) error {
+	if within(p, s.Within) {
+		return err
+	}
+	var h *HashMismatchError
+	if errors.As(err, &h) {
+		c := *h
+		c.Actual = ""
+		return &c
+	}
+	var z *SizeMismatchError
+	if errors.As(err, &z) {
+		c := *z
+		c.Actual = -1
+		return &c
+	}
+	return err
 }
 
 func foundAt(r Request, file, source string) outcome {

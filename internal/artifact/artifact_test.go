@@ -350,6 +350,38 @@ func TestDownloadErrors(t *testing.T) {
 	}
 }
 
+// TestLockPathIsNoOracle: a lock path is read only under the distribution
+// file name the lock gives it, and a mismatch of a file outside Within says
+// nothing of the file.
+func TestLockPathIsNoOracle(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "shadow")
+	os.WriteFile(secret, []byte("root:secret\n"), 0o600)
+	fe := &Fetcher{Offline: true, Within: []string{t.TempDir()}}
+	sum := strings.Repeat("0", 64)
+	for _, r := range []Request{
+		{Name: "shadow", Package: "x", Path: secret, Size: -1, SHA256: sum},
+		{Name: "x-1.0-py3-none-any.whl", Package: "x 1.0", Path: secret, Size: -1, SHA256: sum},
+	} {
+		_, err := fe.Fetch(context.Background(), []Request{r})
+		if err == nil || !strings.Contains(err.Error(), "invalid file request") {
+			t.Errorf("%s at %s: %v", r.Name, r.Path, err)
+		}
+	}
+	// A wheel outside the plugin dir with the wrong bytes: only the
+	// expected hash and size are said.
+	f := mkfile("x-1.0-py3-none-any.whl", 100)
+	p := filepath.Join(t.TempDir(), f.name)
+	os.WriteFile(p, []byte("other bytes"), 0o644)
+	for _, size := range []int64{-1, 100} {
+		r := f.req("")
+		r.Path, r.Size = p, size
+		_, err := fe.Fetch(context.Background(), []Request{r})
+		if err == nil || !strings.Contains(err.Error(), "is not shown") || strings.Contains(err.Error(), digest([]byte("other bytes"))) || strings.Contains(err.Error(), "got 11") {
+			t.Errorf("size %d: %v", size, err)
+		}
+	}
+}
+
 // TestFileURL: a file: URL (pip lock writes them) names a local file, read
 // offline like a lock path and verified like any other.
 func TestFileURL(t *testing.T) {
@@ -359,7 +391,7 @@ func TestFileURL(t *testing.T) {
 	if err := os.WriteFile(p, f.data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fe := &Fetcher{CacheDir: t.TempDir(), Offline: true}
+	fe := &Fetcher{CacheDir: t.TempDir(), Offline: true, Within: []string{dir}}
 	for _, u := range []string{"file://" + filepath.ToSlash(p), "file://localhost" + filepath.ToSlash(p), "FILE://" + filepath.ToSlash(p)} {
 		r := f.req("")
 		r.URL = u
@@ -562,7 +594,7 @@ func TestLocalCorrupt(t *testing.T) {
 			cache, bad, good := t.TempDir(), t.TempDir(), t.TempDir()
 			r := f.req(srv.URL)
 			var where string
-			fe := &Fetcher{CacheDir: cache, FindLinks: []string{good}}
+			fe := &Fetcher{CacheDir: cache, FindLinks: []string{good}, Within: []string{bad}}
 			if tt.inPath {
 				where = filepath.Join(bad, f.name)
 				r.Path = where

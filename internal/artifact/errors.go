@@ -17,6 +17,10 @@ type HashMismatchError struct {
 }
 
 func (e *HashMismatchError) Error() string {
+	if e.Actual == "" {
+		return fmt.Sprintf("sha256 mismatch for %s from %s: expected %s (the file is outside the plugin dir, the cache and --find-links, so its own hash is not shown)%s",
+			e.Name, e.Source, e.Expected, originHint(e.Origin))
+	}
 	return fmt.Sprintf("sha256 mismatch for %s from %s: expected %s, got %s%s",
 		e.Name, e.Source, e.Expected, e.Actual, originHint(e.Origin))
 }
@@ -31,6 +35,10 @@ type SizeMismatchError struct {
 }
 
 func (e *SizeMismatchError) Error() string {
+	if e.Actual < 0 {
+		return fmt.Sprintf("size mismatch for %s from %s: expected %d bytes (the file is outside the plugin dir, the cache and --find-links, so its own size is not shown)%s",
+			e.Name, e.Source, e.Expected, originHint(e.Origin))
+	}
 	return fmt.Sprintf("size mismatch for %s from %s: expected %d bytes, got %d%s",
 		e.Name, e.Source, e.Expected, e.Actual, originHint(e.Origin))
 }

@@ -41,7 +41,7 @@ func (a *Adoption) String() string {
 func (e *Engine) adopt(ctx context.Context, l *lockfile.Lock, lockPath string, findLinks []string, cacheDir string) *Adoption {
 	needed := map[string]bool{}
 	var fromArrays, fromMetadata int
-	fetch := &artifact.Fetcher{CacheDir: cacheDir, FindLinks: findLinks, Offline: true}
+	fetch := &artifact.Fetcher{CacheDir: cacheDir, FindLinks: findLinks, Offline: true, Within: []string{filepath.Dir(lockPath)}}
 	for i := range l.Packages {
 		p := &l.Packages[i]
 		self := pep508.NormalizeName(p.Name)

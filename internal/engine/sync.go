@@ -174,7 +174,7 @@ func (e *Engine) syncBackend(ctx context.Context, s *session, opts SyncOptions, 
 // missing or corrupt file, a full disk or a wheel that would overwrite pip
 // changes nothing.
 func (e *Engine) prepare(ctx context.Context, s *session, d *decision, opts SyncOptions, info *interp.Info) (map[string]string, map[string]*wheel.Contents, error) {
-	files, err := e.fetch(ctx, opts, d.plan, d.reqs)
+	files, err := e.fetch(ctx, opts, s.loc, d.plan, d.reqs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -272,7 +272,7 @@ func (e *Engine) markerInfo() string {
 }
 
 // fetch gets every file the plan installs, verified, keyed by sha256.
-func (e *Engine) fetch(ctx context.Context, opts SyncOptions, plan *Plan, all map[string]artifact.Request) (map[string]string, error) {
+func (e *Engine) fetch(ctx context.Context, opts SyncOptions, loc *Locations, plan *Plan, all map[string]artifact.Request) (map[string]string, error) {
 	var reqs []artifact.Request
 	for _, w := range plan.Install {
 		reqs = append(reqs, all[w.Name])
@@ -287,6 +287,7 @@ func (e *Engine) fetch(ctx context.Context, opts SyncOptions, plan *Plan, all ma
 		Client:    e.HTTP,
 		CacheDir:  opts.CacheDir,
 		FindLinks: opts.FindLinks,
+		Within:    []string{loc.PluginDir, filepath.Dir(loc.Lock)},
 		Offline:   opts.Offline,
 		Progress:  e.Progress,
 		Log:       e.Log,
