@@ -141,7 +141,7 @@ func newEngine(g *global, stdio IO, version string, verbose bool) *engine.Engine
 	if g.verbose || verbose {
 		e.Log = prefixWriter(stdio.Stderr, "influx-py: ")
 		e.Runner.Log = e.Log
-		e.ChildStderr = stdio.Stderr
+		e.ChildStderr = prefixWriter(stdio.Stderr, "")
 	}
 	if stdio.Terminal {
 		e.Progress = progressBar(stdio.Stderr)

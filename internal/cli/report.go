@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -38,10 +39,10 @@ func Report(w io.Writer, err error) int {
 	// Every line carries the prefix, so that a multi-line message (a child's
 	// stderr, each of several lock errors) stays attributable in a log.
 	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
-		fmt.Fprintf(w, "influx-py: error: %s\n", line)
+		fmt.Fprintf(w, "influx-py: error: %s\n", Escape(line))
 	}
 	for _, h := range hints(err) {
-		fmt.Fprintf(w, "influx-py: hint: %s\n", h)
+		fmt.Fprintf(w, "influx-py: hint: %s\n", Escape(h))
 	}
 	return ExitError
 }
@@ -149,7 +150,7 @@ func (p *prefixer) Write(b []byte) (int, error) {
 		if i < 0 {
 			return len(b), nil
 		}
-		if _, err := fmt.Fprintf(p.w, "%s%s\n", p.prefix, p.buf[:i]); err != nil {
+		if _, err := fmt.Fprintf(p.w, "%s%s\n", p.prefix, Escape(string(p.buf[:i]))); err != nil {
 			return 0, err
 		}
 		p.buf = p.buf[i+1:]
@@ -167,4 +168,41 @@ func progressBar(w io.Writer) func(name string, total int64) io.Writer {
 			progressbar.OptionThrottle(100*time.Millisecond),
 		)
 	}
+}
+
+// Escape makes a line safe for a terminal: control characters (escape
+// sequences, a carriage return that would overwrite the line) and bytes
+// that are not UTF-8, which can come from a lock, a server or a child's
+// output, are shown as \xNN or \uNNNN; tabs stay.
+func Escape(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c >= 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r < 0x20 && r != '\t', r == 0x7f, r >= 0x80 && r < 0xa0, r == 0x2028, r == 0x2029, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			// C0 and C1 controls, and the line and bidi overrides that
+			// make text read otherwise than it is.
+			if r < 0x100 {
+				fmt.Fprintf(&b, "\\x%02x", r)
+			} else {
+				fmt.Fprintf(&b, "\\u%04x", r)
+			}
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }

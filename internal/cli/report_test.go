@@ -315,3 +315,26 @@ func TestWriteJSON(t *testing.T) {
 		t.Errorf("writeJSON =\n%s\nwant\n%s", out.String(), want)
 	}
 }
+
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain: pip 24.0 from /x": "plain: pip 24.0 from /x",
+		"tab\tstays":              "tab\tstays",
+		"\x1b]0;owned\x07title":   `\x1b]0;owned\x07title`,
+		"erase\rline":             `erase\x0dline`,
+		"\x1b[2J clear":           `\x1b[2J clear`,
+		"é and ü stay":            "é and ü stay",
+		"bad \xff byte":           `bad \xff byte`,
+		"c1 \u009b control":       `c1 \x9b control`,
+		"bidi \u202e override":    `bidi \u202e override`,
+	} {
+		if got := Escape(in); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var b bytes.Buffer
+	Report(&b, errors.New("lock says \x1b[31mred\x1b[0m"))
+	if strings.ContainsRune(b.String(), 0x1b) || !strings.Contains(b.String(), `\x1b[31mred`) {
+		t.Errorf("Report let an escape sequence through: %q", b.String())
+	}
+}
