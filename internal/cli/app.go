@@ -168,11 +168,18 @@ func httpClient() *http.Client {
 
 // defaultCacheDir is where downloads and interpreter probes are kept
 // between runs when neither --cache-dir nor INFLUX_PY_CACHE_DIR says.
+//
+// Never a shared folder such as /tmp: another local user could put an
+// interpreter probe or a uv there first. Without a home, root uses
+// /var/cache/influx-py; anyone else caches nothing (and is told so).
 func defaultCacheDir() string {
 	if d, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(d, "influx-py")
 	}
-	return filepath.Join(os.TempDir(), "influx-py-cache")
+	if os.Geteuid() == 0 {
+		return "/var/cache/influx-py"
+	}
+	return ""
 }
 
 // isCanceled reports an interrupted run.

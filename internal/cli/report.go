@@ -15,6 +15,7 @@ import (
 
 	"github.com/influx-py/influx-py/internal/artifact"
 	"github.com/influx-py/influx-py/internal/engine"
+	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/run"
@@ -70,6 +71,7 @@ func hints(err error) []string {
 		unsafe   *wheel.UnsafeError
 		unsafeUn *engine.UnsafeUninstallError
 		mismatch *engine.MismatchError
+		unsafeD  *fsutil.UnsafeDirError
 	)
 	switch {
 	case errors.As(err, &usage):
@@ -80,6 +82,8 @@ func hints(err error) []string {
 		return []string{"nothing was changed; free space on the filesystem holding " + noSpace.Dir + ", or put the venv elsewhere with --venv"}
 	case errors.As(err, &overw):
 		return []string{"nothing was changed; the lock asks for a wheel that clobbers another distribution: lock another version, or remove the package"}
+	case errors.As(err, &unsafeD):
+		return []string{"make it yours alone (chown, chmod 700), or pass --cache-dir DIR (INFLUX_PY_CACHE_DIR)"}
 	case errors.As(err, &unsafe), errors.As(err, &mismatch):
 		return []string{"nothing was installed; the wheel is not what a lock may install: lock another file, or remove the package"}
 	case errors.As(err, &unsafeUn):

@@ -41,6 +41,9 @@ func (a *Adoption) String() string {
 func (e *Engine) adopt(ctx context.Context, l *lockfile.Lock, lockPath string, findLinks []string, cacheDir string) *Adoption {
 	needed := map[string]bool{}
 	var fromArrays, fromMetadata int
+	if e.trustCache(cacheDir) != nil {
+		cacheDir = "" // read nothing from a cache that cannot be trusted
+	}
 	fetch := &artifact.Fetcher{CacheDir: cacheDir, FindLinks: findLinks, Offline: true, Within: []string{filepath.Dir(lockPath)}}
 	for i := range l.Packages {
 		p := &l.Packages[i]

@@ -142,6 +142,9 @@ func (e *Engine) FindUV(ctx context.Context, o UVOptions) (*UV, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.trustCache(o.CacheDir); err != nil {
+		return nil, err
+	}
 	return b.FindUV(ctx, o, e.tools())
 }
 
@@ -151,6 +154,9 @@ func (e *Engine) CachedUV(ctx context.Context, o UVOptions) (*UV, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := e.trustCache(o.CacheDir); err != nil {
+		return nil, err
+	}
 	return b.CachedUV(ctx, o, e.tools())
 }
 
@@ -158,6 +164,9 @@ func (e *Engine) CachedUV(ctx context.Context, o UVOptions) (*UV, error) {
 func (e *Engine) VerifyUV(ctx context.Context, o UVOptions) (*UV, error) {
 	b, err := e.backends()
 	if err != nil {
+		return nil, err
+	}
+	if err := e.trustCache(o.CacheDir); err != nil {
 		return nil, err
 	}
 	return b.VerifyUV(ctx, o, e.tools())
@@ -202,7 +211,7 @@ func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uv
 		}
 		return bs.Pip(cfg), why, nil
 	}
-	bin, err := bs.FindUV(ctx, o, e.tools())
+	bin, err := e.FindUV(ctx, o)
 	if err != nil {
 		if why, ok := unavailable(err); ok && name != BackendUV {
 			return bs.Pip(cfg), "uv unavailable: " + why, nil

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/run"
 )
@@ -39,6 +40,8 @@ type Engine struct {
 	ChildStderr io.Writer
 	// Version is influx-py's version, recorded in the stamp.
 	Version string
+
+	trusted map[string]error // cache dirs checked, and what was found
 }
 
 func (e *Engine) logf(format string, args ...any) {
@@ -51,4 +54,25 @@ func (e *Engine) warnf(format string, args ...any) {
 	if e.Warn != nil {
 		fmt.Fprintf(e.Warn, format+"\n", args...)
 	}
+}
+
+// trustCache checks, once per engine, that the cache dir is this user's
+// alone before anything in it is read or run (see fsutil.PrivateDir). An
+// empty dir means no cache.
+func (e *Engine) trustCache(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err, ok := e.trusted[dir]; ok {
+		return err
+	}
+	err := fsutil.PrivateDir(dir)
+	if err != nil {
+		err = fmt.Errorf("cache directory: %w", err)
+	}
+	if e.trusted == nil {
+		e.trusted = map[string]error{}
+	}
+	e.trusted[dir] = err
+	return err
 }

@@ -361,6 +361,9 @@ func normVersion(v string) string {
 // probe describes the interpreter: the cached probe, or what the engine was
 // given instead.
 func (e *Engine) probe(ctx context.Context, cacheDir, python string) (*interp.Info, error) {
+	if err := e.trustCache(cacheDir); err != nil {
+		return nil, err
+	}
 	if e.Probe != nil {
 		return e.Probe(ctx, cacheDir, python)
 	}

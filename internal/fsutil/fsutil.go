@@ -294,3 +294,13 @@ func Lock(ctx context.Context, path string) (unlock func(), err error) {
 		return nil, ctx.Err()
 	}
 }
+
+// UnsafeDirError refuses a directory another user could have put things in.
+type UnsafeDirError struct {
+	Path string
+	Why  string
+}
+
+func (e *UnsafeDirError) Error() string {
+	return fmt.Sprintf("%s cannot be trusted: %s", e.Path, e.Why)
+}
