@@ -464,13 +464,20 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("SERVER", srv.URL)
 }
 
-// index DIR: serve the wheels in DIR as a PEP 503 simple index on loopback
-// for the rest of the script (indextest, reading DIR on every request), its
-// root URL in $INDEX. `index -down` makes the running index answer 500 to
+// index [-auth USER:PASS] DIR: serve the wheels in DIR as a PEP 503 simple
+// index on loopback for the rest of the script (indextest, reading DIR on
+// every request), its root URL in $INDEX and its host:port in $INDEXHOST;
+// with -auth, every request needs those credentials. `index -down` makes the running index answer 500 to
 // everything from then on, `index -up` back.
 func cmdIndex(ts *testscript.TestScript, neg bool, args []string) {
+	var opts []indextest.Option
+	if len(args) == 3 && args[0] == "-auth" {
+		user, pass, _ := strings.Cut(args[1], ":")
+		opts = append(opts, indextest.BasicAuth(user, pass))
+		args = args[2:]
+	}
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: index DIR | index -down | index -up")
+		ts.Fatalf("usage: index [-auth USER:PASS] DIR | index -down | index -up")
 	}
 	if args[0] == "-down" || args[0] == "-up" {
 		s, ok := indexes.Load(ts)
@@ -480,13 +487,14 @@ func cmdIndex(ts *testscript.TestScript, neg bool, args []string) {
 		s.(*indextest.Server).SetDown(args[0] == "-down")
 		return
 	}
-	s := indextest.New(ts.MkAbs(args[0]), indextest.RequiresPythonFromWheels())
+	s := indextest.New(ts.MkAbs(args[0]), append(opts, indextest.RequiresPythonFromWheels())...)
 	indexes.Store(ts, s)
 	ts.Defer(func() {
 		indexes.Delete(ts)
 		s.Close()
 	})
 	ts.Setenv("INDEX", s.URL())
+	ts.Setenv("INDEXHOST", strings.TrimSuffix(strings.TrimPrefix(s.URL(), "http://"), "/simple/"))
 }
 
 // indexes are the running index servers, by script.

@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/influx-py/influx-py/internal/engine"
+	"github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/run"
 )
 
@@ -152,18 +153,33 @@ func newEngine(g *global, stdio IO, version string, verbose bool) *engine.Engine
 // httpClient bounds each phase of a download: an unreachable host (an
 // air-gapped site without --offline) fails in seconds instead of hanging a
 // server start, while a large file on a slow link may still take minutes.
+//
+// Credentials come from ~/.netrc (or $NETRC), never from a lock; and an
+// Authorization header never follows a redirect to another scheme, host
+// or port (Go's own rule looks at the host alone).
 func httpClient() *http.Client {
 	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Client{
 		Timeout: 30 * time.Minute,
-		Transport: &http.Transport{
+		Transport: &fetch.Netrc{Base: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           dialer.DialContext,
 			TLSHandshakeTimeout:   15 * time.Second,
 			ResponseHeaderTimeout: time.Minute,
 			MaxIdleConnsPerHost:   4,
-		},
+		}},
+		CheckRedirect: dropAuthOnRedirect,
 	}
+}
+
+func dropAuthOnRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if first := via[0].URL; req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		req.Header.Del("Authorization")
+	}
+	return nil
 }
 
 // defaultCacheDir is where downloads and interpreter probes are kept

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -166,5 +168,29 @@ func TestLocationErrors(t *testing.T) {
 	_, stderr, _, _ := runApp(t, "sync", "--plugin-dir", empty)
 	if !strings.Contains(stderr, filepath.Join(empty, "pylock.toml")) {
 		t.Errorf("stderr %q does not name %s", stderr, filepath.Join(empty, "pylock.toml"))
+	}
+}
+
+// TestAuthorizationStaysWithItsOrigin: a redirect to another port of the
+// same host does not carry the Authorization header (Go's own rule would).
+func TestAuthorizationStaysWithItsOrigin(t *testing.T) {
+	var leaked string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked = r.Header.Get("Authorization")
+	}))
+	defer other.Close()
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/x", http.StatusFound)
+	}))
+	defer origin.Close()
+	req, _ := http.NewRequest("GET", origin.URL, nil)
+	req.SetBasicAuth("me", "secret")
+	resp, err := httpClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if leaked != "" {
+		t.Errorf("the other port got Authorization: %q", leaked)
 	}
 }

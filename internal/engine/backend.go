@@ -189,12 +189,21 @@ func (e *Engine) PinnedUV() string {
 // what a killed pip or uv leaves there is removed by the next run that
 // takes the venv lock.
 func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uvCache, tmp string, info *interp.Info) (Backend, string, error) {
+	return e.chooseBackendWith(ctx, name, o, uvCache, tmp, "", info)
+}
+
+// chooseBackendWith is chooseBackend whose children read credentials from
+// the netrc file given (NETRC), when it is set.
+func (e *Engine) chooseBackendWith(ctx context.Context, name string, o UVOptions, uvCache, tmp, netrc string, info *interp.Info) (Backend, string, error) {
 	bs, err := e.backends()
 	if err != nil {
 		return nil, "", err
 	}
 	cfg := BackendConfig{Tools: e.tools(), PipWheel: pipWheel(info), UVCache: uvCache}
 	cfg.Environ = withTemp(e.Environ, tmp)
+	if netrc != "" {
+		cfg.Environ = append(cfg.Environ, "NETRC="+netrc)
+	}
 	switch name {
 	case BackendPip:
 		return bs.Pip(cfg), "--backend pip", nil

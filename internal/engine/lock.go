@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/pep508"
+	"github.com/influx-py/influx-py/internal/redact"
 	"github.com/influx-py/influx-py/internal/resolve"
 )
 
@@ -174,6 +176,9 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 		return nil, err
 	}
 	src := lockSources(&proj, opts, lockDir, info)
+	// Credentials typed into an index URL serve this whole run (the index
+	// pages, the files, the sync) and nothing after it.
+	e = e.withCredentials(append(append([]string{src.indexURL}, src.extra...), src.findLinks...))
 	proj.Requirements = reqs
 	pins, backendName, err := e.resolvePins(ctx, opts, loc, info, old, src, reqs)
 	if err != nil {
@@ -194,6 +199,9 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 	if _, err := lockfile.Parse(loc.Lock, data); err != nil {
 		return nil, fmt.Errorf("internal error: the new lock does not validate: %w", err)
 	}
+	if secret := lockSecrets(nl); len(secret) > 0 {
+		return nil, fmt.Errorf("refusing to write a lock that holds credentials (%s): put them in ~/.netrc; the lock is unchanged", strings.Join(secret, ", "))
+	}
 	res.Packages = len(nl.Packages)
 	res.Changes = diffLocks(old, nl)
 	res.Changed = !bytes.Equal(data, oldData)
@@ -207,7 +215,8 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 // recorded.
 type sources struct {
 	offline   bool
-	indexURL  string
+	indexURL  string   // with the credentials given, if any
+	extra     []string // extra index URLs, likewise
 	findLinks []string // absolute
 	pyver     string   // "3.11"
 }
@@ -215,24 +224,40 @@ type sources struct {
 func lockSources(proj *Project, opts LockOptions, lockDir string, info *interp.Info) sources {
 	major, minor, _ := info.Version()
 	proj.Python = fmt.Sprintf("%d.%d", major, minor)
+	src := sources{offline: opts.Offline, indexURL: proj.IndexURL, extra: proj.ExtraIndexURLs, pyver: proj.Python}
+	// What the lock records carries no credentials (the lock travels to
+	// every node and into version control); this run resolves with the
+	// ones given on the command line, and later runs take them from
+	// ~/.netrc.
 	if opts.IndexURL != "" {
-		proj.IndexURL = opts.IndexURL
+		src.indexURL, proj.IndexURL = opts.IndexURL, redact.Strip(opts.IndexURL)
 	}
 	if opts.ExtraIndexURLs != nil {
-		proj.ExtraIndexURLs = opts.ExtraIndexURLs
+		src.extra, proj.ExtraIndexURLs = opts.ExtraIndexURLs, nil
+		for _, u := range opts.ExtraIndexURLs {
+			proj.ExtraIndexURLs = append(proj.ExtraIndexURLs, redact.Strip(u))
+		}
 	}
 	if opts.FindLinks != nil {
 		proj.FindLinks = nil
 		for _, d := range opts.FindLinks {
-			proj.FindLinks = append(proj.FindLinks, relTo(lockDir, d))
+			src.findLinks = append(src.findLinks, d)
+			proj.FindLinks = append(proj.FindLinks, redact.Strip(relTo(lockDir, d)))
+		}
+	} else {
+		for _, d := range proj.FindLinks {
+			if !filepath.IsAbs(d) && !strings.Contains(d, "://") {
+				d = filepath.Join(lockDir, filepath.FromSlash(d))
+			}
+			src.findLinks = append(src.findLinks, d)
 		}
 	}
-	src := sources{offline: opts.Offline, indexURL: proj.IndexURL, pyver: proj.Python}
-	for _, d := range proj.FindLinks {
-		if !filepath.IsAbs(d) && !strings.Contains(d, "://") {
-			d = filepath.Join(lockDir, filepath.FromSlash(d))
+	for i, d := range src.findLinks {
+		if !strings.Contains(d, "://") {
+			if abs, err := filepath.Abs(d); err == nil {
+				src.findLinks[i] = abs
+			}
 		}
-		src.findLinks = append(src.findLinks, d)
 	}
 	if src.indexURL == "" && !opts.Offline {
 		src.indexURL = "https://pypi.org/simple/"
@@ -262,26 +287,32 @@ func (e *Engine) resolvePins(ctx context.Context, opts LockOptions, loc *Locatio
 	if err != nil {
 		return nil, "", err
 	}
-	r, name, err := e.chooseResolver(ctx, opts, loc, info, tmp)
+	// Credentials reach the resolver through a netrc file in the scratch
+	// dir, never on its command line (which ps shows and -v prints).
+	urls := append([]string{src.indexURL}, src.extra...)
+	netrc, err := writeNetrc(tmp, append(urls, src.findLinks...))
+	if err != nil {
+		return nil, "", err
+	}
+	r, name, err := e.chooseResolver(ctx, opts, loc, info, tmp, netrc)
 	if err != nil {
 		return nil, "", err
 	}
 	req := resolve.Request{
-		Requirements:   reqs,
-		Constraints:    keepPins(old, reqs, opts),
-		Python:         loc.Python,
-		PythonVersion:  src.pyver,
-		IndexURL:       src.indexURL,
-		ExtraIndexURLs: opts.ExtraIndexURLs,
-		FindLinks:      src.findLinks,
-		NoIndex:        opts.Offline,
-		AllowSdist:     opts.AllowBuild,
-		Dir:            tmp,
+		Requirements:  reqs,
+		Constraints:   keepPins(old, reqs, opts),
+		Python:        loc.Python,
+		PythonVersion: src.pyver,
+		IndexURL:      redact.Strip(src.indexURL),
+		NoIndex:       opts.Offline,
+		AllowSdist:    opts.AllowBuild,
+		Dir:           tmp,
 	}
-	if opts.ExtraIndexURLs == nil {
-		if p, err := projectOf(old); err == nil {
-			req.ExtraIndexURLs = p.ExtraIndexURLs
-		}
+	for _, u := range src.extra {
+		req.ExtraIndexURLs = append(req.ExtraIndexURLs, redact.Strip(u))
+	}
+	for _, d := range src.findLinks {
+		req.FindLinks = append(req.FindLinks, redact.Strip(d))
 	}
 	pins, err := r.Resolve(ctx, req)
 	if err != nil && len(req.Constraints) > 0 {
@@ -296,7 +327,7 @@ func (e *Engine) resolvePins(ctx context.Context, opts LockOptions, loc *Locatio
 		// ask the index directly so the user learns which it is.
 		if !opts.Offline && src.indexURL != "" {
 			if ierr := e.pingIndex(ctx, src.indexURL); ierr != nil {
-				return nil, "", fmt.Errorf("index %s is not answering: %v\n%w", src.indexURL, ierr, err)
+				return nil, "", fmt.Errorf("index %s is not answering: %v\n%w", redact.URL(src.indexURL), ierr, err)
 			}
 		}
 		return nil, "", err
@@ -439,8 +470,8 @@ func (e *Engine) pingIndex(ctx context.Context, u string) error {
 }
 
 // chooseResolver picks the backend that resolves, as for a sync.
-func (e *Engine) chooseResolver(ctx context.Context, opts LockOptions, loc *Locations, info *interp.Info, tmp string) (Resolver, string, error) {
-	b, reason, err := e.chooseBackend(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}, filepath.Join(opts.CacheDir, "uv-cache"), tmp, info)
+func (e *Engine) chooseResolver(ctx context.Context, opts LockOptions, loc *Locations, info *interp.Info, tmp, netrc string) (Resolver, string, error) {
+	b, reason, err := e.chooseBackendWith(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}, filepath.Join(opts.CacheDir, "uv-cache"), tmp, netrc, info)
 	if err != nil {
 		return nil, "", err
 	}
@@ -525,7 +556,7 @@ func (e *Engine) lockPackage(ctx context.Context, c *index.Client, pin resolve.P
 		if f.Path != "" {
 			lf.Path = relTo(lockDir, f.Path)
 		} else {
-			lf.URL = f.URL
+			lf.URL = redact.Strip(f.URL)
 		}
 		if f.IsWheel() {
 			pkg.Wheels = append(pkg.Wheels, lf)
@@ -573,7 +604,7 @@ func lockDirect(pin resolve.Pin, lockDir string) (*lockfile.Package, error) {
 			f.URL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(local)}).String()
 		}
 	} else {
-		f.URL = pin.URL
+		f.URL = redact.Strip(pin.URL)
 	}
 	if sum == "" {
 		return nil, fmt.Errorf("lock %s @ %s: the resolver gave no sha256 for it", pin.Name, pin.URL)
@@ -638,4 +669,52 @@ func diffLocks(old, nl *lockfile.Lock) []LockChange {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// writeNetrc writes the credentials of urls (those that carry any) into a
+// netrc file in dir, followed by the user's own netrc, for a child that
+// must reach those hosts. It returns "" when no URL carries credentials.
+func writeNetrc(dir string, urls []string) (string, error) {
+	var b strings.Builder
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || u.User == nil {
+			continue
+		}
+		pass, _ := u.User.Password()
+		fmt.Fprintf(&b, "machine %s login %s password %s\n", u.Hostname(), u.User.Username(), pass)
+	}
+	if b.Len() == 0 {
+		return "", nil
+	}
+	if own, err := os.ReadFile(fetch.NetrcPath()); err == nil {
+		b.Write(own)
+	}
+	p := filepath.Join(dir, "netrc")
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// withCredentials is e with an HTTP client that adds the credentials the
+// URLs carry to requests for their hosts.
+func (e *Engine) withCredentials(urls []string) *Engine {
+	base := http.DefaultTransport
+	client := &http.Client{}
+	if e.HTTP != nil {
+		c := *e.HTTP
+		client = &c
+		if c.Transport != nil {
+			base = c.Transport
+		}
+	}
+	rt := fetch.WithCredentials(base, urls)
+	if rt == base {
+		return e
+	}
+	client.Transport = rt
+	c := *e
+	c.HTTP = client
+	return &c
 }

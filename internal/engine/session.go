@@ -15,6 +15,7 @@ import (
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/pep440"
 	"github.com/influx-py/influx-py/internal/pep508"
+	"github.com/influx-py/influx-py/internal/redact"
 	"github.com/influx-py/influx-py/internal/venv"
 )
 
@@ -139,6 +140,9 @@ func (e *Engine) open(w Where, report bool, candidate []byte) (*session, error) 
 	}
 	for _, w := range s.lock.Warnings {
 		e.warnf("%s: %s", loc.Lock, w)
+	}
+	if secret := lockSecrets(s.lock); len(secret) > 0 {
+		e.warnf("%s holds credentials in %s; they are not used (credentials come from ~/.netrc): remove them from the lock", loc.Lock, strings.Join(secret, ", "))
 	}
 	if s.venvView, err = e.viewVenv(loc); err != nil {
 		return nil, err
@@ -376,4 +380,38 @@ func interruptedWhat(s *session) string {
 		return "an earlier sync was interrupted while creating the venv"
 	}
 	return "an earlier sync was interrupted"
+}
+
+// lockSecrets lists, redacted, the URLs in a lock that carry credentials or
+// tokens: a lock travels to every node and into version control.
+func lockSecrets(l *lockfile.Lock) []string {
+	var out []string
+	check := func(u string) {
+		if u != "" && redact.HasSecret(u) {
+			out = append(out, redact.URL(u))
+		}
+	}
+	for i := range l.Packages {
+		p := &l.Packages[i]
+		for _, w := range p.Wheels {
+			check(w.URL)
+		}
+		if p.Sdist != nil {
+			check(p.Sdist.URL)
+		}
+		if p.Archive != nil {
+			check(p.Archive.URL)
+		}
+		if p.VCS != nil {
+			check(p.VCS.URL)
+		}
+		check(p.Index)
+	}
+	if proj, err := projectOf(l); err == nil {
+		check(proj.IndexURL)
+		for _, u := range append(append([]string(nil), proj.ExtraIndexURLs...), proj.FindLinks...) {
+			check(u)
+		}
+	}
+	return out
 }

@@ -31,6 +31,8 @@ import (
 	"sync"
 
 	getter "github.com/hashicorp/go-getter/v2"
+
+	"github.com/influx-py/influx-py/internal/redact"
 )
 
 // Client fetches. The zero value works, with http.DefaultClient.
@@ -112,14 +114,9 @@ func (e *SizeError) Error() string {
 	return fmt.Sprintf("%s: expected %d bytes, got %d", e.URL, e.Expected, e.Got)
 }
 
-// Redact hides a password in a URL before it goes into a message.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Redacted()
-}
+// Redact hides a URL's secrets (userinfo, token query values) before it
+// goes into a message.
+func Redact(raw string) string { return redact.URL(raw) }
 
 func (c *Client) userAgent() string {
 	if c.UserAgent != "" {
@@ -137,7 +134,7 @@ func (c *Client) File(ctx context.Context, src, dst string, o Options) (Result, 
 	if err != nil {
 		return Result{}, fmt.Errorf("fetch %s: %w", Redact(src), err)
 	}
-	shown := u.Redacted()
+	shown := Redact(src)
 	limit := o.Max
 	if o.Size >= 0 {
 		limit = o.Size + 1

@@ -168,3 +168,25 @@ func TestRead(t *testing.T) {
 		t.Errorf("down: %v", err)
 	}
 }
+
+func TestNetrc(t *testing.T) {
+	got := ParseNetrc("machine a.example login u1 password p1\nmachine b.example\n  login u2\n  password p2\ndefault login d password dp\n")
+	if got["a.example"] != [2]string{"u1", "p1"} || got["b.example"] != [2]string{"u2", "p2"} || got[""] != [2]string{"d", "dp"} {
+		t.Fatalf("ParseNetrc = %v", got)
+	}
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		seen = append(seen, fmt.Sprintf("%v %s:%s", ok, u, p))
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "netrc")
+	os.WriteFile(file, []byte("machine 127.0.0.1 login me password secret\n"), 0o600)
+	c := &http.Client{Transport: &Netrc{File: file}}
+	c.Get(srv.URL + "/simple/")
+	req, _ := http.NewRequest("GET", strings.Replace(srv.URL, "http://", "http://other:pw@", 1)+"/x", nil)
+	c.Do(req)
+	if strings.Join(seen, ";") != "true me:secret;true other:pw" {
+		t.Errorf("server saw %q", seen)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/influx-py/influx-py/internal/redact"
 )
 
 // Runner starts child processes. The zero value is usable: it logs nothing.
@@ -66,7 +68,7 @@ func (e *Error) Error() string {
 	}
 	if s := strings.TrimSpace(e.Stderr); s != "" {
 		b.WriteString("\n")
-		b.WriteString(indent(s))
+		b.WriteString(indent(redact.Text(s)))
 	}
 	return b.String()
 }
@@ -139,10 +141,14 @@ func (r *Runner) start(ctx context.Context, c Cmd) ([]byte, error) {
 // except that an inline script (an argument of several lines, such as the
 // interpreter probe's -c program) is summarized: its text is in influx-py's
 // source, and pages of it would bury the rest of the -v output.
+//
+// Secrets in URLs (a password, a token) are hidden: the line goes to logs
+// and error messages.
 func CommandLine(path string, args []string) string {
 	parts := make([]string, 0, len(args)+1)
 	parts = append(parts, shellQuote(path))
 	for _, a := range args {
+		a = redact.Text(a)
 		if strings.Contains(a, "\n") {
 			// A final newline ends the last line; it does not start another.
 			n := strings.Count(strings.TrimSuffix(a, "\n"), "\n") + 1

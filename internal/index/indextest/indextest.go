@@ -39,7 +39,14 @@ type config struct {
 	absolute       bool
 	pythonFromMeta bool
 	requiresPython map[string]string // file name -> specifier
+	user, password string            // when set, every request needs them (basic auth)
 	yanked         map[string]string // file name -> reason
+}
+
+// BasicAuth makes every request need these credentials (a private index):
+// 401 otherwise.
+func BasicAuth(user, password string) Option {
+	return func(c *config) { c.user, c.password = user, password }
 }
 
 // NoHashes leaves the #sha256= fragment off every link, as some mirrors do.
@@ -202,6 +209,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if down {
 		http.Error(w, "index is down (indextest)", http.StatusInternalServerError)
 		return
+	}
+	if s.cfg.user != "" {
+		if u, pw, ok := r.BasicAuth(); !ok || u != s.cfg.user || pw != s.cfg.password {
+			w.Header().Set("WWW-Authenticate", `Basic realm="indextest"`)
+			http.Error(w, "credentials needed (indextest)", http.StatusUnauthorized)
+			return
+		}
 	}
 	p := r.URL.Path
 	switch {
