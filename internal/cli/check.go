@@ -13,6 +13,7 @@ type checkFlags struct {
 	whereFlags
 	json    bool
 	against string
+	verify  bool
 }
 
 func checkCommand(g *global, stdio IO, version string) *cli.Command {
@@ -30,13 +31,21 @@ Exit status: 0 when the venv matches, 1 when it differs, 2 on an error.
 With --against, compares this node's venv with another node's instead
 (the output of 'influx-py status --json' there): exit 1 when they differ.
 
+With --verify, also hashes every installed file against its distribution's
+RECORD and looks for files no distribution owns (.pth files first): an
+edited module, an added .pth or a deleted file is reported. This reads
+every installed file; without it check reads none ('sync --verify' repairs
+what it finds).
+
 Examples:
    influx-py check
    influx-py check --plugin-dir /var/lib/influxdb3/plugins --json
+   influx-py check --verify                 # from cron, or before an audit
    influx-py check --against node1.json`,
 		Flags: append(f.flags(),
 			jsonFlag(&f.json),
 			&cli.StringFlag{Name: "against", Usage: "compare with another node's 'influx-py status --json' saved in `FILE`", EnvVars: []string{"INFLUX_PY_AGAINST"}, Destination: &f.against},
+			&cli.BoolFlag{Name: "verify", Usage: "hash every installed file against its RECORD and find files no distribution owns", EnvVars: []string{"INFLUX_PY_VERIFY"}, Destination: &f.verify},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -46,7 +55,7 @@ Examples:
 			if f.against != "" {
 				return checkAgainst(c, e, stdio, f)
 			}
-			res, err := e.Check(c.Context, engine.CheckOptions{Where: f.where(), CacheDir: f.cache()})
+			res, err := e.Check(c.Context, engine.CheckOptions{Where: f.where(), CacheDir: f.cache(), Verify: f.verify})
 			if err != nil {
 				return err
 			}
@@ -68,6 +77,9 @@ Examples:
 func printCheck(w io.Writer, r *engine.CheckResult) {
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "venv: %s\n", p)
+	}
+	for _, d := range r.Damage {
+		fmt.Fprintf(w, "%s\n", d)
 	}
 	if p := r.Plan; p != nil {
 		for _, x := range p.Install {

@@ -21,6 +21,7 @@ type syncFlags struct {
 	uv          uvFlags
 	backend     string
 	lockTimeout time.Duration
+	verify      bool
 }
 
 func syncCommand(g *global, stdio IO, version string) *cli.Command {
@@ -55,6 +56,7 @@ Examples:
 			f.uv.pathFlag(),
 			f.uv.mirrorFlag(),
 			lockTimeoutFlag(&f.lockTimeout),
+			&cli.BoolFlag{Name: "verify", Usage: "hash every installed file against its RECORD; reinstall what changed, remove files no distribution owns", EnvVars: []string{"INFLUX_PY_VERIFY"}, Destination: &f.verify},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -72,6 +74,7 @@ Examples:
 				UV:          f.uv.path,
 				UVMirror:    f.uv.mirror,
 				LockTimeout: f.lockTimeout,
+				Verify:      f.verify,
 			})
 			if err != nil {
 				return err
@@ -90,6 +93,9 @@ func printSync(w io.Writer, r *engine.SyncResult) {
 		true:  {"would install", "would replace", "would remove"},
 		false: {"installed", "replaced", "removed"},
 	}[r.DryRun]
+	for _, d := range r.Damage {
+		fmt.Fprintf(w, "found %s\n", d)
+	}
 	p := r.Plan
 	if p != nil {
 		for _, x := range p.Install {

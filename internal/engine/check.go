@@ -2,12 +2,18 @@ package engine
 
 import (
 	"context"
+
+	"github.com/influx-py/influx-py/internal/venv"
 )
 
 // CheckOptions are check's inputs.
 type CheckOptions struct {
 	Where    Where
 	CacheDir string
+	// Verify hashes every installed file against its RECORD and looks for
+	// files no RECORD owns (--verify): the deep look, for cron or an
+	// audit; without it check reads no file's content.
+	Verify bool
 }
 
 // CheckResult says whether the venv matches the lock, and how it differs.
@@ -20,6 +26,9 @@ type CheckResult struct {
 	InSync        bool     `json:"in_sync"`
 	Problems      []string `json:"problems"` // about the venv as a whole
 	Plan          *Plan    `json:"plan,omitempty"`
+	// Damage is what --verify found: files changed, missing or added
+	// since the sync.
+	Damage []venv.Damage `json:"damage,omitempty"`
 }
 
 // Check compares the venv with the lock and changes nothing. When the stamp
@@ -31,8 +40,13 @@ func (e *Engine) Check(ctx context.Context, opts CheckOptions) (*CheckResult, er
 		return nil, err
 	}
 	res := &CheckResult{PluginDir: s.loc.PluginDir, Venv: s.loc.Venv, Lock: s.loc.Lock, Python: s.loc.Python, Problems: []string{}}
+	if opts.Verify && s.state.SitePackages != "" {
+		if res.Damage, err = s.verifyFiles(); err != nil {
+			return nil, err
+		}
+	}
 	if ok, _ := s.upToDate(); ok {
-		res.InSync = true
+		res.InSync = len(res.Damage) == 0
 		res.PythonVersion = s.stamp.Interpreter.Version
 		res.Plan = MakePlan(nil, nil, nil)
 		return res, nil
@@ -71,6 +85,16 @@ func (e *Engine) Check(ctx context.Context, opts CheckOptions) (*CheckResult, er
 		res.Problems = append(res.Problems, s.state.Health.Problems...)
 	}
 	res.Plan = MakePlan(wants, have, keepNames)
-	res.InSync = len(res.Problems) == 0 && res.Plan.Empty()
+	res.InSync = len(res.Problems) == 0 && res.Plan.Empty() && len(res.Damage) == 0
 	return res, nil
+}
+
+// verifyFiles is venv.Verify with the stamp's baseline of files no RECORD
+// owns.
+func (v *venvView) verifyFiles() ([]venv.Damage, error) {
+	var baseline map[string]string
+	if v.stamp != nil {
+		baseline = v.stamp.Extra
+	}
+	return venv.Verify(v.layout, v.state.SitePackages, v.state.Dists, baseline)
 }

@@ -52,6 +52,10 @@ func (e *Engine) seal(s *session, v *venvView, info *interp.Info, backend, reaso
 	if err != nil {
 		return err
 	}
+	extra, err := venv.Unowned(v.state.SitePackages, dists)
+	if err != nil {
+		return err
+	}
 	st := &venv.Stamp{
 		Tool:          "influx-py " + e.Version,
 		LockDigest:    s.digest,
@@ -60,6 +64,7 @@ func (e *Engine) seal(s *session, v *venvView, info *interp.Info, backend, reaso
 		BackendReason: reason,
 		ListingDigest: listing,
 		Time:          e.Now().UTC().Format(time.RFC3339),
+		Extra:         extra,
 	}
 	for _, w := range wants {
 		d := installed[w.Name]

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -31,6 +33,11 @@ type SyncOptions struct {
 	// same venv; zero waits as long as it takes.
 	LockTimeout time.Duration
 
+	// Verify hashes every installed file against its RECORD (--verify):
+	// distributions whose files changed are reinstalled, and files no
+	// RECORD owns are removed. It bypasses the fast path.
+	Verify bool
+
 	// held is set when the caller already holds the venv lock (a sync
 	// inside add or remove).
 	held bool
@@ -54,6 +61,8 @@ type SyncResult struct {
 	Rebuild       string `json:"rebuild,omitempty"` // why the venv was rebuilt
 	Packages      int    `json:"packages"`
 	Plan          *Plan  `json:"plan,omitempty"`
+	// Damage is what --verify found (and the sync repaired).
+	Damage []venv.Damage `json:"damage,omitempty"`
 }
 
 // keepNames are never removed when the lock does not list them: the
@@ -76,6 +85,9 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 	}
 	res := &SyncResult{PluginDir: s.loc.PluginDir, Venv: s.loc.Venv, Lock: s.loc.Lock, Python: s.loc.Python, DryRun: opts.DryRun}
 	ok, why := s.upToDate()
+	if opts.Verify {
+		ok, why = false, "--verify"
+	}
 	if ok {
 		if !opts.DryRun && !opts.held {
 			e.sweepScratch(s.loc.Venv)
@@ -93,7 +105,7 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 		if s, err = e.open(opts.Where, false, opts.candidate); err != nil {
 			return nil, err
 		}
-		if ok, _ := s.upToDate(); ok {
+		if ok, _ := s.upToDate(); ok && !opts.Verify {
 			return e.upToDateResult(res, s), nil
 		}
 	}
@@ -113,13 +125,16 @@ func (e *Engine) syncLocked(ctx context.Context, s *session, opts SyncOptions, r
 	if err != nil {
 		return nil, err
 	}
-	res.Packages, res.Plan = len(d.wants), d.plan
+	res.Packages, res.Plan, res.Damage = len(d.wants), d.plan, d.damage
 	res.Create, res.Rebuild = d.action == venvCreate, ""
 	if d.action == venvRebuild {
 		res.Rebuild = d.why
 	}
 	if opts.DryRun {
 		return res, nil
+	}
+	if err := e.removeStrays(s, d); err != nil {
+		return nil, err
 	}
 	if d.action == venvKeep && d.plan.Empty() {
 		// Only the stamp is stale (the lock was reformatted, or
@@ -222,6 +237,8 @@ type decision struct {
 	wants  []Want
 	reqs   map[string]artifact.Request
 	plan   *Plan
+	damage []venv.Damage // what --verify found in a kept venv
+	stray  []string      // files no RECORD owns, to remove (--verify)
 }
 
 // decide turns the lock, the interpreter and the venv into a decision. It
@@ -242,7 +259,12 @@ func (e *Engine) decide(ctx context.Context, s *session, info *interp.Info, opts
 		return d, nil
 	}
 	d.plan = MakePlan(wants, s.haves(s.state.Dists), keepNames)
-	if !d.plan.Empty() && !opts.DryRun {
+	if opts.Verify {
+		if err := d.verify(s); err != nil {
+			return nil, err
+		}
+	}
+	if (!d.plan.Empty() || len(d.stray) > 0) && !opts.DryRun {
 		if d.action, d.why, err = e.venvWorks(ctx, s); err != nil {
 			return nil, err
 		}
@@ -381,4 +403,58 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// verify looks at a kept venv's files (--verify): a distribution with a
+// changed or missing file is replaced, files no RECORD owns are strays.
+func (d *decision) verify(s *session) error {
+	damage, err := s.verifyFiles()
+	if err != nil {
+		return err
+	}
+	d.damage = damage
+	damaged := map[string]bool{}
+	for _, x := range damage {
+		if x.Name != "" {
+			damaged[x.Name] = true
+		} else {
+			d.stray = append(d.stray, x.Path)
+		}
+	}
+	var keep []Want
+	for _, w := range d.plan.Keep {
+		if damaged[w.Name] {
+			d.plan.Replace = append(d.plan.Replace, Change{From: Have{Name: w.Name, Version: w.Version}, To: w, Why: "damaged"})
+			continue
+		}
+		keep = append(keep, w)
+	}
+	d.plan.Keep = append([]Want{}, keep...)
+	return nil
+}
+
+// removeStrays deletes the files --verify found that no distribution owns
+// (a .pth dropped into site-packages runs at every start), with the venv
+// marked as being changed, and drops uv's cache when any file was damaged.
+func (e *Engine) removeStrays(s *session, d *decision) error {
+	if len(d.damage) > 0 {
+		// uv installs by hard-linking from its cache in the venv: an edited
+		// installed file is an edited cache entry too, which a reinstall
+		// would link back. The cache goes; uv unpacks the verified wheel
+		// again.
+		os.RemoveAll(filepath.Join(s.loc.Venv, uvCacheDir))
+	}
+	if len(d.stray) == 0 || d.action != venvKeep {
+		return nil
+	}
+	if err := venv.MarkInstalling(s.layout, e.markerInfo()); err != nil {
+		return err
+	}
+	for _, p := range d.stray {
+		e.warnf("removing %s from %s: no distribution owns it", p, s.state.SitePackages)
+		if err := os.Remove(filepath.Join(s.state.SitePackages, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }

@@ -32,6 +32,10 @@ type Stamp struct {
 	Installed     []StampDist      `json:"installed"`
 	ListingDigest string           `json:"listing_digest"` // ListingDigest of site-packages after the sync
 	Time          string           `json:"time"`           // RFC 3339, supplied by the caller
+	// Extra are the files in site-packages no RECORD owns that the sync
+	// left (the venv creator's own, such as uv's _virtualenv.pth), with
+	// their sha256: the baseline of check --verify.
+	Extra map[string]string `json:"extra,omitempty"`
 }
 
 // StampInterpreter identifies the venv's interpreter at sync time.
