@@ -12,6 +12,7 @@ type addFlags struct {
 	lockFlags
 	requirementFiles cli.StringSlice
 	fromPlugins      bool
+	fromVenv         bool
 }
 
 func addCommand(g *global, stdio IO, version string) *cli.Command {
@@ -28,23 +29,35 @@ are left as they were.
 
 --from-plugins collects what the plugins in the plugin dir declare: a
 top-level requirements.txt, and the requirements.txt and manifest.toml
-([dependencies] python = [...]) of each plugin folder. Requirements that
-cannot all hold are reported with the plugin each comes from.
+([dependencies] python = [...]) of every plugin folder below it, at any
+depth (<org>/<plugin>/, as in influxdata/influxdb3_plugins). Requirements
+that cannot all hold are reported with the plugin each comes from, and a
+resolver failure names the plugin and line that asked. In plugins' files
+and in -r files alike, --find-links and -c are applied, --hash pins are
+checked against the files locked, and --index-url is accepted only for an
+index given to influx-py itself.
+
+--from-venv takes what the venv already holds (filled by 'influxdb3 install
+package' or pip) as requirements pinned to the installed versions; the sync
+that follows keeps every installed distribution that is file for file the
+locked wheel, and reinstalls nothing else that works.
 
 Examples:
    influx-py add 'pandas==2.2.3'
    influx-py add 'requests>=2.32' 'numpy<3'
    influx-py add -r requirements.txt
    influx-py add --from-plugins
+   influx-py add --from-venv --find-links /srv/wheels
    influx-py add --offline --find-links /srv/wheels 'influx-stats>=0.3'`,
 		Flags: append(f.commandFlags(),
 			&cli.StringSliceFlag{Name: "requirements", Aliases: []string{"r"}, Usage: "add the requirements in `FILE` (repeatable)", EnvVars: []string{"INFLUX_PY_REQUIREMENTS"}, Destination: &f.requirementFiles},
 			&cli.BoolFlag{Name: "from-plugins", Usage: "add what the plugins in the plugin dir declare", EnvVars: []string{"INFLUX_PY_FROM_PLUGINS"}, Destination: &f.fromPlugins},
+			&cli.BoolFlag{Name: "from-venv", Usage: "add what the venv holds, pinned to the installed versions", EnvVars: []string{"INFLUX_PY_FROM_VENV"}, Destination: &f.fromVenv},
 		),
 		Action: func(c *cli.Context) error {
 			specs := c.Args().Slice()
-			if len(specs) == 0 && len(f.requirementFiles.Value()) == 0 && !f.fromPlugins {
-				return usageError{fmt.Errorf("add needs SPEC arguments, -r FILE or --from-plugins")}
+			if len(specs) == 0 && len(f.requirementFiles.Value()) == 0 && !f.fromPlugins && !f.fromVenv {
+				return usageError{fmt.Errorf("add needs SPEC arguments, -r FILE, --from-plugins or --from-venv")}
 			}
 			e := newEngine(g, stdio, version, f.verbose)
 			res, err := e.Add(c.Context, engine.AddOptions{
@@ -52,6 +65,7 @@ Examples:
 				Specs:            specs,
 				RequirementFiles: f.requirementFiles.Value(),
 				FromPlugins:      f.fromPlugins,
+				FromVenv:         f.fromVenv,
 			})
 			if err != nil {
 				return err

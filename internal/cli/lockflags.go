@@ -23,6 +23,7 @@ type lockFlags struct {
 	noSync       bool
 	withSyncFlag bool
 	lockTimeout  time.Duration
+	absolute     bool
 }
 
 func (f *lockFlags) commandFlags() []cli.Flag {
@@ -35,6 +36,7 @@ func (f *lockFlags) commandFlags() []cli.Flag {
 		&cli.StringFlag{Name: "backend", Value: "auto", Usage: "resolver and installer: auto (uv when it can be had, else pip), uv or pip", EnvVars: []string{"INFLUX_PY_BACKEND"}, Destination: &f.backend},
 		f.uv.pathFlag(),
 		f.uv.mirrorFlag(),
+		&cli.BoolFlag{Name: "absolute-paths", Usage: "record files outside the lock's folder by absolute path (default: relative to the lock, with ..)", EnvVars: []string{"INFLUX_PY_ABSOLUTE_PATHS"}, Destination: &f.absolute},
 		jsonFlag(&f.json),
 		lockTimeoutFlag(&f.lockTimeout),
 	)
@@ -46,15 +48,16 @@ func (f *lockFlags) commandFlags() []cli.Flag {
 
 func (f *lockFlags) options() engine.LockOptions {
 	o := engine.LockOptions{
-		Where:       f.where(),
-		CacheDir:    f.cache(),
-		Backend:     f.backend,
-		UV:          f.uv.path,
-		UVMirror:    f.uv.mirror,
-		IndexURL:    f.indexURL,
-		Offline:     f.offline,
-		AllowBuild:  f.allowBuild,
-		LockTimeout: f.lockTimeout,
+		Where:         f.where(),
+		CacheDir:      f.cache(),
+		Backend:       f.backend,
+		UV:            f.uv.path,
+		UVMirror:      f.uv.mirror,
+		IndexURL:      f.indexURL,
+		Offline:       f.offline,
+		AllowBuild:    f.allowBuild,
+		LockTimeout:   f.lockTimeout,
+		AbsolutePaths: f.absolute,
 	}
 	// nil means "as the lock records"; a given flag replaces the record.
 	if v := f.extraIndex.Value(); len(v) > 0 {

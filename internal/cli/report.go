@@ -72,6 +72,10 @@ func hints(err error) []string {
 		unsafeUn *engine.UnsafeUninstallError
 		mismatch *engine.MismatchError
 		unsafeD  *fsutil.UnsafeDirError
+		hashPin  *engine.HashPinError
+		option   *engine.OptionError
+		traced   *engine.TracedError
+		noPlug   *engine.NoPluginsError
 	)
 	switch {
 	case errors.As(err, &usage):
@@ -90,6 +94,15 @@ func hints(err error) []string {
 		return []string{"nothing was changed; remove the venv (influx-py sync makes it again) rather than let an installer delete outside it"}
 	case errors.As(err, &dropped):
 		return []string{"the lock is unchanged; re-lock on a machine of the platform that requirement is for, or remove it with 'influx-py remove'"}
+	case errors.As(err, &hashPin):
+		return []string{"the lock is unchanged; the --hash pin is for another file: correct the pin, or pin the version whose file it names"}
+	case errors.As(err, &option):
+		return []string{"the lock is unchanged; remove the option from the file, or give what it means on influx-py's command line"}
+	case errors.As(err, &traced):
+		return []string{"the lock is unchanged; correct the requirement in the file named, or put a wheel that provides it in a --find-links folder",
+			"run again with -v to see every command influx-py runs"}
+	case errors.As(err, &noPlug):
+		return []string{"give each plugin a requirements.txt (or [dependencies] python in its manifest.toml), or add requirements by name: influx-py add SPEC"}
 	case errors.As(err, &uvSum):
 		return []string{"the uv archive or binary is not the one influx-py pins; nothing was installed or run",
 			"check --uv-mirror, or remove the cache entry and fetch again"}

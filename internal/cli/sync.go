@@ -108,6 +108,9 @@ func printSync(w io.Writer, r *engine.SyncResult) {
 		for _, x := range p.Remove {
 			fmt.Fprintf(w, "%s %s %s\n", verb[2], x.Name, x.Version)
 		}
+		for _, x := range p.Adopted {
+			fmt.Fprintf(w, "adopted %s %s (installed by another tool; its files are the locked wheel's)\n", x.Name, x.Version)
+		}
 	}
 	switch {
 	case r.UpToDate:

@@ -16,9 +16,17 @@ type AddOptions struct {
 	Specs            []string
 	RequirementFiles []string
 	FromPlugins      bool
+	// FromVenv takes what the venv holds (another tool filled it) as
+	// requirements, pinned to the installed versions.
+	FromVenv bool
 }
 
 // Add puts requirements into the lock's direct requirements and re-locks.
+// Requirements files and plugins are read alike (Declared): their
+// find-links and constraints are applied, their --hash pins checked
+// against the files locked, their index options accepted only for an index
+// the run already uses, and a resolver failure names the file and line
+// that asked for what failed.
 func (e *Engine) Add(ctx context.Context, o AddOptions) (*LockResult, error) {
 	var add []string
 	for _, s := range o.Specs {
@@ -28,9 +36,13 @@ func (e *Engine) Add(ctx context.Context, o AddOptions) (*LockResult, error) {
 		}
 		add = append(add, r.String())
 	}
+	d := &Declared{}
 	for _, f := range o.RequirementFiles {
-		lines, err := reqs.ParseRequirementsFile(f)
+		lines, opts, err := reqs.ParseRequirements(f)
 		if err != nil {
+			return nil, err
+		}
+		if err := d.declare(lines, opts, o.Lock.Offline, o.Lock.AllowBuild); err != nil {
 			return nil, err
 		}
 		for _, l := range lines {
@@ -42,11 +54,28 @@ func (e *Engine) Add(ctx context.Context, o AddOptions) (*LockResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		found, err := e.pluginRequirements(loc.PluginDir)
+		found, err := e.pluginRequirements(loc.PluginDir, d, o.Lock)
 		if err != nil {
 			return nil, err
 		}
 		add = append(add, found...)
+	}
+	if o.FromVenv {
+		loc, err := Locate(o.Lock.Where, e.Sys)
+		if err != nil {
+			return nil, err
+		}
+		fv, err := readVenv(loc.Venv)
+		if err != nil {
+			return nil, err
+		}
+		if len(fv.Pins) == 0 {
+			return nil, fmt.Errorf("--from-venv: %s holds no distribution but pip", loc.Venv)
+		}
+		e.logf("from the venv: %s", strings.Join(fv.Requirements, ", "))
+		add = append(add, fv.Requirements...)
+		d.Constraints = append(d.Constraints, fv.constraints()...)
+		d.venv = fv
 	}
 	if len(add) == 0 {
 		return nil, fmt.Errorf("nothing to add")
@@ -62,9 +91,14 @@ func (e *Engine) Add(ctx context.Context, o AddOptions) (*LockResult, error) {
 		}
 		seen[n] = a
 	}
-	return e.Relock(ctx, o.Lock, func(old []string) ([]string, error) {
+	o.Lock.Declared = d
+	res, err := e.Relock(ctx, o.Lock, func(old []string) ([]string, error) {
 		return mergeRequirements(old, add)
 	})
+	if res != nil {
+		res.PluginNeeds = d.Needs
+	}
+	return res, err
 }
 
 // Remove takes distributions out of the lock's direct requirements and
@@ -96,8 +130,9 @@ func (e *PluginConflictError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// pluginRequirements collects and merges what the plugins in dir declare.
-func (e *Engine) pluginRequirements(dir string) ([]string, error) {
+// pluginRequirements collects and merges what the plugins in dir declare,
+// adding their options and origins to d.
+func (e *Engine) pluginRequirements(dir string, d *Declared, o LockOptions) ([]string, error) {
 	col, err := reqs.CollectPlugins(dir)
 	if err != nil {
 		return nil, err
@@ -110,11 +145,50 @@ func (e *Engine) pluginRequirements(dir string) ([]string, error) {
 		return nil, &PluginConflictError{Conflicts: conflicts}
 	}
 	if len(merged) == 0 {
-		return nil, fmt.Errorf("no plugin in %s declares requirements (requirements.txt, manifest.toml [dependencies] python)", dir)
+		return nil, &NoPluginsError{Dir: dir, Searched: col.Searched}
+	}
+	if err := d.declare(col.Lines, col.Options, o.Offline, o.AllowBuild); err != nil {
+		return nil, err
+	}
+	d.Needs = col.Needs
+	if len(col.Needs) > 0 {
+		e.warnf("%s", describeNeeds(col))
 	}
 	out := make([]string, len(merged))
 	for i, m := range merged {
 		out[i] = m.Req.String()
 	}
 	return out, nil
+}
+
+// NoPluginsError is a plugin dir in which no plugin declares requirements.
+type NoPluginsError struct {
+	Dir      string
+	Searched int // folders below Dir looked in
+}
+
+func (e *NoPluginsError) Error() string {
+	return fmt.Sprintf("no plugin in %s declares requirements: looked in it and %d folders below it (to %d levels; dot-folders, __pycache__, node_modules and venvs skipped) for %s and %s [dependencies] python",
+		e.Dir, e.Searched, reqs.MaxDepth, reqs.RequirementsFile, reqs.ManifestFile)
+}
+
+// describeNeeds says, once, which plugins need other plugins: influx-py
+// locks Python packages, not plugins.
+func describeNeeds(col *reqs.Collection) string {
+	var parts []string
+	for _, n := range col.Needs {
+		what := "plugin " + n.Name
+		if n.Version != "" {
+			what += " " + n.Version
+		}
+		here := "not in the plugin dir"
+		for _, p := range col.Plugins {
+			if p == n.Name || strings.HasSuffix(p, "/"+n.Name) {
+				here = "its folder " + p + " is here, so its Python requirements are locked too"
+				break
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s needs %s (%s)", n.Source, what, here))
+	}
+	return "plugins that need other plugins (influx-py installs Python packages, not plugins): " + strings.Join(parts, "; ")
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/pep508"
 	"github.com/influx-py/influx-py/internal/redact"
+	"github.com/influx-py/influx-py/internal/reqs"
 	"github.com/influx-py/influx-py/internal/resolve"
 )
 
@@ -42,11 +43,17 @@ type LockOptions struct {
 	// default every pin that still satisfies the requirements is kept.
 	Upgrade         bool
 	UpgradePackages []string
+	// AbsolutePaths records files outside the lock's folder by absolute
+	// path; by default they are relative to it (with "..").
+	AbsolutePaths bool
 	// LockTimeout bounds the wait for another influx-py on the same venv.
 	LockTimeout time.Duration
 	// Sync, when set, syncs the venv to the new lock before the lock
 	// replaces the old one: a sync that fails leaves the old lock in place.
 	Sync *SyncOptions
+	// Declared is what requirements files and plugins asked for besides
+	// their requirements (add -r, add --from-plugins).
+	Declared *Declared
 }
 
 // LockResult reports a rewrite of the lock.
@@ -61,6 +68,9 @@ type LockResult struct {
 	// influx-py took its top-level packages for them.
 	Adopted *Adoption   `json:"adopted,omitempty"`
 	Sync    *SyncResult `json:"sync,omitempty"`
+	// PluginNeeds are the plugins that plugins depend on, which are not
+	// Python packages and not locked (add --from-plugins).
+	PluginNeeds []reqs.PluginNeed `json:"plugin_needs,omitempty"`
 }
 
 // LockChange is one package whose pin the rewrite changed. Old is empty for
@@ -176,13 +186,42 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 		return nil, err
 	}
 	src := lockSources(&proj, opts, lockDir, info)
+	if err := opts.Declared.checkIndexes(src); err != nil {
+		return nil, err
+	}
+	if opts.Declared != nil && opts.Declared.venv != nil {
+		// What python -m venv seeds a venv with (setuptools before 3.12)
+		// is in the interpreter's own wheel folder: --from-venv finds it
+		// there offline. The folder serves this run only.
+		if pw := pipWheel(info); pw != "" && !contains(src.findLinks, filepath.Dir(pw)) {
+			e.logf("also looking in %s for the distributions the venv was seeded with", filepath.Dir(pw))
+			src.findLinks = append(src.findLinks, filepath.Dir(pw))
+		}
+	}
 	// Credentials typed into an index URL serve this whole run (the index
 	// pages, the files, the sync) and nothing after it.
 	e = e.withCredentials(append(append([]string{src.indexURL}, src.extra...), src.findLinks...))
 	proj.Requirements = reqs
 	pins, backendName, err := e.resolvePins(ctx, opts, loc, info, old, src, reqs)
+	if err == nil && opts.Declared != nil && opts.Declared.venv != nil {
+		// A distribution of the venv that the resolution left out (a
+		// dependency behind a marker that does not hold here, or one that
+		// nothing needs any more) becomes a requirement itself, so that
+		// the sync after this removes nothing the venv had.
+		if extra := opts.Declared.venv.unpinned(pins); len(extra) > 0 {
+			e.logf("the resolution left out %s of the venv; adding them as requirements", strings.Join(extra, ", "))
+			reqs = append(reqs, extra...)
+			res.Requirements = reqs
+			pins, backendName, err = e.resolvePins(ctx, opts, loc, info, old, src, reqs)
+		}
+	}
+	if err != nil && opts.Declared != nil && opts.Declared.venv != nil {
+		if verr := e.missingVersions(ctx, src, opts.Declared.venv.Pins); verr != nil {
+			return nil, fmt.Errorf("%w; the lock is unchanged", verr)
+		}
+	}
 	if err != nil {
-		return nil, err
+		return nil, opts.Declared.trace(err)
 	}
 	res.Backend = backendName
 	if err := keepsEverything(old, reqs, pins, info); err != nil {
@@ -191,6 +230,9 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 	nl, err := e.buildLock(ctx, old, proj, pins, src, lockDir, info)
 	if err != nil {
 		return nil, err
+	}
+	if err := opts.Declared.applyHashes(nl); err != nil {
+		return nil, fmt.Errorf("%w; the lock is unchanged", err)
 	}
 	data, err := nl.Marshal()
 	if err != nil {
@@ -219,12 +261,13 @@ type sources struct {
 	extra     []string // extra index URLs, likewise
 	findLinks []string // absolute
 	pyver     string   // "3.11"
+	absolute  bool     // --absolute-paths
 }
 
 func lockSources(proj *Project, opts LockOptions, lockDir string, info *interp.Info) sources {
 	major, minor, _ := info.Version()
 	proj.Python = fmt.Sprintf("%d.%d", major, minor)
-	src := sources{offline: opts.Offline, indexURL: proj.IndexURL, extra: proj.ExtraIndexURLs, pyver: proj.Python}
+	src := sources{offline: opts.Offline, indexURL: proj.IndexURL, extra: proj.ExtraIndexURLs, pyver: proj.Python, absolute: opts.AbsolutePaths}
 	// What the lock records carries no credentials (the lock travels to
 	// every node and into version control); this run resolves with the
 	// ones given on the command line, and later runs take them from
@@ -242,7 +285,7 @@ func lockSources(proj *Project, opts LockOptions, lockDir string, info *interp.I
 		proj.FindLinks = nil
 		for _, d := range opts.FindLinks {
 			src.findLinks = append(src.findLinks, d)
-			proj.FindLinks = append(proj.FindLinks, redact.Strip(relTo(lockDir, d)))
+			proj.FindLinks = append(proj.FindLinks, redact.Strip(relTo(lockDir, d, opts.AbsolutePaths)))
 		}
 	} else {
 		for _, d := range proj.FindLinks {
@@ -250,6 +293,16 @@ func lockSources(proj *Project, opts LockOptions, lockDir string, info *interp.I
 				d = filepath.Join(lockDir, filepath.FromSlash(d))
 			}
 			src.findLinks = append(src.findLinks, d)
+		}
+	}
+	if opts.Declared != nil {
+		// What a requirements file points at is searched and recorded
+		// like a --find-links of the command line.
+		for _, d := range opts.Declared.FindLinks {
+			if !contains(src.findLinks, d) {
+				src.findLinks = append(src.findLinks, d)
+				proj.FindLinks = append(proj.FindLinks, redact.Strip(relTo(lockDir, d, opts.AbsolutePaths)))
+			}
 		}
 	}
 	for i, d := range src.findLinks {
@@ -300,7 +353,7 @@ func (e *Engine) resolvePins(ctx context.Context, opts LockOptions, loc *Locatio
 	}
 	req := resolve.Request{
 		Requirements:  reqs,
-		Constraints:   keepPins(old, reqs, opts),
+		Constraints:   append(declaredConstraints(opts), keepPins(old, reqs, opts)...),
 		Python:        loc.Python,
 		PythonVersion: src.pyver,
 		IndexURL:      redact.Strip(src.indexURL),
@@ -315,11 +368,11 @@ func (e *Engine) resolvePins(ctx context.Context, opts LockOptions, loc *Locatio
 		req.FindLinks = append(req.FindLinks, redact.Strip(d))
 	}
 	pins, err := r.Resolve(ctx, req)
-	if err != nil && len(req.Constraints) > 0 {
+	if err != nil && len(req.Constraints) > len(declaredConstraints(opts)) {
 		// The kept pins may be what makes the new requirements
 		// unsatisfiable; try once more without them.
 		e.logf("resolution keeping the current pins failed; resolving afresh")
-		req.Constraints = nil
+		req.Constraints = declaredConstraints(opts)
 		pins, err = r.Resolve(ctx, req)
 	}
 	if err != nil {
@@ -403,21 +456,13 @@ func (e *Engine) buildLock(ctx context.Context, old *lockfile.Lock, proj Project
 	}
 	nl.Tool[toolKey] = proj.table()
 	for _, pin := range pins {
-		pkg, err := e.lockPackage(ctx, client, pin, lockDir)
+		pkg, err := e.lockPackage(ctx, client, pin, lockDir, src.absolute)
 		if err != nil {
 			return nil, err
 		}
 		nl.Packages = append(nl.Packages, *pkg)
 	}
-	if len(pins) > 0 {
-		// Both backends resolve for this interpreter's environment: a
-		// dependency behind a marker for another platform is not in the
-		// lock. Say so, so that an installer elsewhere refuses the lock
-		// instead of installing an incomplete set.
-		m := info.MarkerVars()
-		nl.Environments = []string{fmt.Sprintf("python_version == %q and sys_platform == %q and platform_machine == %q",
-			m["python_version"], m["sys_platform"], m["platform_machine"])}
-	}
+	nl.Environments = environmentOf(nl.Packages, info)
 	return nl, nil
 }
 
@@ -479,6 +524,14 @@ func (e *Engine) chooseResolver(ctx context.Context, opts LockOptions, loc *Loca
 	return b, b.Name(), nil
 }
 
+// declaredConstraints are the constraints requirements files gave.
+func declaredConstraints(opts LockOptions) []string {
+	if opts.Declared == nil {
+		return nil
+	}
+	return opts.Declared.Constraints
+}
+
 // keepPins are the current lock's pins offered to the resolver as
 // constraints, for minimal churn: all of them unless upgrading, less the
 // packages named by --upgrade-package.
@@ -505,9 +558,9 @@ func keepPins(old *lockfile.Lock, reqs []string, opts LockOptions) []string {
 // lockPackage turns a pin into a lock entry with every file of that version
 // the index and the find-links folders hold, each with its sha256 (and size
 // when known). A file inside the lock's folder is recorded by relative path.
-func (e *Engine) lockPackage(ctx context.Context, c *index.Client, pin resolve.Pin, lockDir string) (*lockfile.Package, error) {
+func (e *Engine) lockPackage(ctx context.Context, c *index.Client, pin resolve.Pin, lockDir string, absolute bool) (*lockfile.Package, error) {
 	if pin.Version == "" && pin.URL != "" {
-		return lockDirect(pin, lockDir)
+		return lockDirect(pin, lockDir, absolute)
 	}
 	files, err := c.Files(ctx, pin.Name)
 	if err != nil {
@@ -547,14 +600,21 @@ func (e *Engine) lockPackage(ctx context.Context, c *index.Client, pin resolve.P
 		files = []index.File{f}
 	}
 	pkg := &lockfile.Package{Name: pin.Name, Version: pin.Version, Marker: pin.Marker}
+	seen := map[string]bool{}
 	for _, f := range files {
+		// The same file from two places (the index and a find-links
+		// folder) is locked once, from the first (the index).
+		if seen[f.Filename] {
+			continue
+		}
+		seen[f.Filename] = true
 		lf := lockfile.File{Name: f.Filename, Hashes: map[string]string{"sha256": f.SHA256}}
 		if f.Size >= 0 {
 			size := f.Size
 			lf.Size = &size
 		}
 		if f.Path != "" {
-			lf.Path = relTo(lockDir, f.Path)
+			lf.Path = relTo(lockDir, f.Path, absolute)
 		} else {
 			lf.URL = redact.Strip(f.URL)
 		}
@@ -575,7 +635,7 @@ func (e *Engine) lockPackage(ctx context.Context, c *index.Client, pin resolve.P
 // archive without a version: a local file by path (relative inside the
 // lock's folder) or by its file: URL, anything else by URL. Its sha256 is
 // the resolver's, or for a local file its own.
-func lockDirect(pin resolve.Pin, lockDir string) (*lockfile.Package, error) {
+func lockDirect(pin resolve.Pin, lockDir string, absolute bool) (*lockfile.Package, error) {
 	sum := pin.SHA256
 	if sum == "" && len(pin.Hashes) == 1 {
 		sum = strings.ToLower(pin.Hashes[0])
@@ -598,7 +658,7 @@ func lockDirect(pin resolve.Pin, lockDir string) (*lockfile.Package, error) {
 		}
 		size := int64(len(data))
 		f.Size = &size
-		if rel := relTo(lockDir, local); !filepath.IsAbs(filepath.FromSlash(rel)) {
+		if rel := relTo(lockDir, local, absolute); !filepath.IsAbs(filepath.FromSlash(rel)) {
 			f.Path = rel
 		} else {
 			f.URL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(local)}).String()
@@ -620,9 +680,13 @@ func path(u string) string {
 	return filepath.Base(u)
 }
 
-// relTo writes p relative to dir when p is inside dir (so the lock travels
-// with the plugin dir), and absolute otherwise. URLs are kept as given.
-func relTo(dir, p string) string {
+// relTo writes p as the lock records it: relative to dir (the lock's
+// folder), with ".." where p lies outside it, so that the lock works on
+// every node that has the same files beside it; with absolute, a path
+// outside dir is kept absolute (--absolute-paths). URLs are kept as given;
+// a path that cannot be made relative (another Windows volume) stays
+// absolute.
+func relTo(dir, p string, absolute bool) string {
 	if strings.Contains(p, "://") {
 		return p
 	}
@@ -631,7 +695,10 @@ func relTo(dir, p string) string {
 		return filepath.ToSlash(p)
 	}
 	rel, err := filepath.Rel(dir, abs)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	if err != nil {
+		return filepath.ToSlash(abs)
+	}
+	if absolute && (rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))) {
 		return filepath.ToSlash(abs)
 	}
 	return filepath.ToSlash(rel)

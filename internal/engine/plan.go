@@ -37,6 +37,10 @@ type Plan struct {
 	Replace []Change `json:"replace"` // installed, but not as the lock says
 	Remove  []Have   `json:"remove"`  // installed, not in the lock
 	Keep    []Want   `json:"keep"`    // installed exactly as the lock says
+	// Adopted are the distributions of Keep that another installer put
+	// there and that this sync found to be the lock's wheels, file for
+	// file: kept, not reinstalled.
+	Adopted []Want `json:"adopted,omitempty"`
 }
 
 // Empty reports whether the venv already matches.

@@ -123,13 +123,20 @@ func TestStaleness(t *testing.T) {
 }
 
 func TestRelTo(t *testing.T) {
-	for _, tt := range []struct{ dir, p, want string }{
-		{"/srv/plugins", "/srv/plugins/wheels/a.whl", "wheels/a.whl"},
-		{"/srv/plugins", "/srv/other/a.whl", "/srv/other/a.whl"},
-		{"/srv/plugins", "https://x/a.whl", "https://x/a.whl"},
+	for _, tt := range []struct {
+		dir, p   string
+		absolute bool
+		want     string
+	}{
+		{"/srv/plugins", "/srv/plugins/wheels/a.whl", false, "wheels/a.whl"},
+		{"/srv/plugins", "/srv/plugins/wheels/a.whl", true, "wheels/a.whl"},
+		{"/srv/plugins", "/srv/other/a.whl", false, "../other/a.whl"},
+		{"/srv/plugins", "/srv/other/a.whl", true, "/srv/other/a.whl"},
+		{"/srv/plugins", "/srv/plugins", false, "."},
+		{"/srv/plugins", "https://x/a.whl", false, "https://x/a.whl"},
 	} {
-		if got := relTo(tt.dir, tt.p); got != tt.want {
-			t.Errorf("relTo(%q, %q) = %q, want %q", tt.dir, tt.p, got, tt.want)
+		if got := relTo(tt.dir, tt.p, tt.absolute); got != tt.want {
+			t.Errorf("relTo(%q, %q, %v) = %q, want %q", tt.dir, tt.p, tt.absolute, got, tt.want)
 		}
 	}
 }

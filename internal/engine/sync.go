@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -156,6 +157,9 @@ func (e *Engine) syncLocked(ctx context.Context, s *session, opts SyncOptions, r
 	}
 	files, wheels, err := e.prepare(ctx, s, d, opts, info)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.adoptInstalled(s, d, wheels); err != nil {
 		return nil, err
 	}
 	v, plan, err := e.applyPlan(ctx, backend, s, d, files, wheels, opts)
@@ -403,6 +407,49 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// adoptInstalled keeps, instead of reinstalling, a distribution someone
+// else installed (plain pip, the server's own `influxdb3 install package`)
+// that is, file for file, the lock's wheel: the version the lock pins, an
+// installed RECORD that lists every file of the verified wheel with the
+// wheel's hash, and installed files that still match that RECORD. The
+// seal then records it in the stamp as installed from that wheel.
+func (e *Engine) adoptInstalled(s *session, d *decision, wheels map[string]*wheel.Contents) error {
+	if d.action != venvKeep {
+		return nil
+	}
+	installed := map[string]venv.Dist{}
+	for _, dist := range s.state.Dists {
+		installed[dist.Name] = dist
+	}
+	var replace []Change
+	for _, c := range d.plan.Replace {
+		dist, ok := installed[c.To.Name]
+		contents := wheels[c.To.SHA256]
+		if c.Why != "unverified" || !ok || contents == nil || dist.MetadataMissing {
+			replace = append(replace, c)
+			continue
+		}
+		if sameFiles(dist, contents) != nil {
+			replace = append(replace, c)
+			continue
+		}
+		damage, err := venv.VerifyDist(s.layout, s.state.SitePackages, dist)
+		if err != nil {
+			return err
+		}
+		if len(damage) > 0 {
+			replace = append(replace, c)
+			continue
+		}
+		e.logf("adopted %s %s: its installed files are those of %s", dist.DisplayName, dist.Version, c.To.File)
+		d.plan.Keep = append(d.plan.Keep, c.To)
+		d.plan.Adopted = append(d.plan.Adopted, c.To)
+	}
+	d.plan.Replace = append([]Change{}, replace...)
+	sort.Slice(d.plan.Keep, func(i, j int) bool { return d.plan.Keep[i].Name < d.plan.Keep[j].Name })
+	return nil
 }
 
 // verify looks at a kept venv's files (--verify): a distribution with a

@@ -165,3 +165,66 @@ func TestPluginIncludesStayInside(t *testing.T) {
 		t.Errorf("include of a non-requirements file: %v", err)
 	}
 }
+
+// TestCollectNested: plugins at any depth (the official repository's
+// <org>/<plugin>/ layout), linked folders read once, plugins' dependencies
+// on other plugins reported.
+func TestCollectNested(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "influxdata/notifier/manifest.toml", "manifest_schema_version = \"1.2\"\n[plugin]\nname = \"notifier\"\n\n[dependencies]\ndatabase_version = \">=3.0.0\"\npython = [\"httpx\", \"twilio\"]\n")
+	write(t, dir, "influxdata/notifier/requirements.txt", "httpx\ntwilio")
+	write(t, dir, "influxdata/mad_check/manifest.toml", `manifest_schema_version = "1.3"
+[plugin]
+name = "mad_check"
+
+[dependencies]
+python = ["requests"]
+
+[[dependencies.plugins]]
+index_url = "https://example.com/index.json"
+name = "notifier"
+version = ">=1.0.0,<2.0.0"
+`)
+	write(t, dir, "someone/wal_plugin/stats_metrics/requirements.txt", "redis\n")
+	write(t, dir, "a/b/c/d/e/f/g/requirements.txt", "too-deep\n")
+	write(t, dir, "influxdata/notifier/.venv/requirements.txt", "broken[\n")
+	write(t, dir, "node_modules/x/requirements.txt", "broken[\n")
+	// A link into the tree is read once; a link to a folder elsewhere is
+	// read, with its includes kept inside that folder.
+	if err := os.Symlink(filepath.Join(dir, "influxdata"), filepath.Join(dir, "again")); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := t.TempDir()
+	write(t, elsewhere, "requirements.txt", "-r more.txt\n")
+	write(t, elsewhere, "more.txt", "linked-req\n")
+	if err := os.Symlink(elsewhere, filepath.Join(dir, "linked")); err != nil {
+		t.Fatal(err)
+	}
+
+	c, err := CollectPlugins(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range c.Lines {
+		got = append(got, l.Source+": "+l.Req.String())
+	}
+	want := []string{
+		"plugin influxdata/mad_check (manifest.toml:6): requests",
+		"plugin influxdata/notifier (requirements.txt:1): httpx",
+		"plugin influxdata/notifier (requirements.txt:2): twilio",
+		"plugin influxdata/notifier (manifest.toml:7): httpx",
+		"plugin influxdata/notifier (manifest.toml:7): twilio",
+		"plugin someone/wal_plugin/stats_metrics (requirements.txt:1): redis",
+		"plugin linked (more.txt:1): linked-req",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(c.Needs) != 1 || fmt.Sprintf("%+v", c.Needs[0]) != "{Plugin:influxdata/mad_check Name:notifier Version:>=1.0.0,<2.0.0 Source:plugin influxdata/mad_check (manifest.toml:8)}" {
+		t.Errorf("needs %+v", c.Needs)
+	}
+	if c.Searched < 10 {
+		t.Errorf("searched %d folders", c.Searched)
+	}
+}

@@ -32,6 +32,14 @@ func ParseManifest(path string) ([]Line, error) {
 type manifest struct {
 	plugin string // [plugin].name, "" if absent
 	lines  []Line
+	needs  []need // [[dependencies.plugins]]
+}
+
+// need is one [[dependencies.plugins]] table: another plugin this one
+// needs, which is not a Python requirement.
+type need struct {
+	Name, Version string
+	line          int
 }
 
 func readManifest(path string) (*manifest, error) {
@@ -68,6 +76,13 @@ func parseManifest(path string, data []byte) (*manifest, error) {
 	if !ok {
 		return nil, &ParseError{File: path, Line: lines.key, Err: errors.New("dependencies must be a table")}
 	}
+	if raw, ok := depTable["plugins"]; ok {
+		needs, err := pluginNeeds(raw, lines.plugins)
+		if err != nil {
+			return nil, &ParseError{File: path, Line: lines.key, Err: err}
+		}
+		m.needs = needs
+	}
 	py, ok := depTable["python"]
 	if !ok {
 		return m, nil
@@ -97,8 +112,42 @@ func parseManifest(path string, data []byte) (*manifest, error) {
 // pythonLines is where dependencies.python sits in a manifest: the line of
 // its key and of each array element (0 when not found).
 type pythonLines struct {
-	key   int
-	items []int
+	key     int
+	items   []int
+	plugins []int // the line of each [[dependencies.plugins]] header
+}
+
+// pluginNeeds reads [[dependencies.plugins]]: tables with a name and an
+// optional version range (and an index_url influx-py has no use for).
+func pluginNeeds(raw any, lines []int) ([]need, error) {
+	arr, ok := raw.([]any)
+	if !ok {
+		if maps, ok := raw.([]map[string]any); ok {
+			for _, m := range maps {
+				arr = append(arr, m)
+			}
+		} else {
+			return nil, errors.New("dependencies.plugins must be an array of tables")
+		}
+	}
+	var out []need
+	for i, v := range arr {
+		t, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("dependencies.plugins[%d] must be a table", i)
+		}
+		n := need{}
+		n.Name, _ = t["name"].(string)
+		n.Version, _ = t["version"].(string)
+		if n.Name == "" {
+			return nil, fmt.Errorf("dependencies.plugins[%d] has no name", i)
+		}
+		if i < len(lines) {
+			n.line = lines[i]
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // valueLines finds dependencies.python in the syntax tree, written as
@@ -156,6 +205,11 @@ func valueLines(data []byte) pythonLines {
 			it := e.Key()
 			for it.Next() {
 				table = append(table, string(it.Node().Data))
+			}
+			if e.Kind == unstable.ArrayTable && len(table) == 2 && table[0] == "dependencies" && table[1] == "plugins" {
+				if k := e.Key(); k.Next() {
+					out.plugins = append(out.plugins, line(k.Node()))
+				}
 			}
 			if len(table) == 1 && table[0] == "dependencies" && out.key == 0 {
 				if k := e.Key(); k.Next() {

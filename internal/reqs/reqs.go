@@ -53,6 +53,10 @@ type Option struct {
 	File   string
 	LineNo int
 	Source string
+	// Bound is the folder a path in Value must stay inside: the plugin
+	// dir, for an option from a plugin's file ("" for no bound). Set by
+	// CollectPlugins.
+	Bound string
 }
 
 func (o Option) String() string {

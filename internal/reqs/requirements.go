@@ -120,44 +120,6 @@ func ParseRequirementsIn(path, root string) ([]Line, []Option, error) {
 	return p.lines, p.options, nil
 }
 
-// ParseRequirementsFile is ParseRequirements for callers that take only
-// requirements from the file. Options in it are not dropped silently: when
-// there are any, the requirement lines come back together with an
-// *OptionsError naming each option, for the caller to refuse (or, having
-// checked with errors.As, to accept knowingly).
-func ParseRequirementsFile(path string) ([]Line, error) {
-	lines, opts, err := ParseRequirements(path)
-	if err != nil {
-		return nil, err
-	}
-	if len(opts) > 0 {
-		return lines, &OptionsError{Options: opts}
-	}
-	return lines, nil
-}
-
-// OptionsError reports option lines in a requirements file whose reader
-// does not apply them.
-type OptionsError struct {
-	Options []Option
-}
-
-func (e *OptionsError) Error() string {
-	var b strings.Builder
-	for i, o := range e.Options {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		src := o.Source
-		if src == "" {
-			src = where(o.File, o.LineNo)
-		}
-		fmt.Fprintf(&b, "%s: %s", src, o)
-	}
-	b.WriteString(": options in a requirements file are not applied here; give them on the command line instead")
-	return b.String()
-}
-
 type reqParser struct {
 	root    string // includes must stay inside it; "" for no bound
 	lines   []Line

@@ -287,30 +287,6 @@ func FuzzSplitLines(f *testing.F) {
 	})
 }
 
-func TestParseRequirementsFileOptions(t *testing.T) {
-	dir := t.TempDir()
-	plain := write(t, dir, "plain.txt", "a\nb>=1\n")
-	lines, err := ParseRequirementsFile(plain)
-	if err != nil || len(lines) != 2 {
-		t.Fatalf("%v %v", lines, err)
-	}
-	withOpts := write(t, dir, "opts.txt", "-i https://idx/simple\na\n--no-index\n")
-	lines, err = ParseRequirementsFile(withOpts)
-	var oe *OptionsError
-	if !errors.As(err, &oe) || len(oe.Options) != 2 || len(lines) != 1 {
-		t.Fatalf("%v %v", lines, err)
-	}
-	msg := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
-	want := "opts.txt:1: --index-url https://idx/simple; opts.txt:3: --no-index: options in a requirements file are not applied here; give them on the command line instead"
-	if msg != want {
-		t.Errorf("%s\nwant %s", msg, want)
-	}
-	bad := write(t, dir, "bad.txt", "-i x\nbad[\n")
-	if _, err := ParseRequirementsFile(bad); !errors.As(err, new(*ParseError)) {
-		t.Errorf("a parse error must win over options: %v", err)
-	}
-}
-
 // FuzzParseRequirements: a whole requirements file (with a second file it
 // may include) parses or fails cleanly; every requirement read is valid,
 // names its file and line, and every option is one pip allows.

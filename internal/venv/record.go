@@ -111,3 +111,26 @@ func ParseMetadata(r io.Reader) (Metadata, error) {
 	}
 	return m, nil
 }
+
+// ReadMetadata reads the core metadata of an installed distribution
+// (METADATA, or PKG-INFO for an egg).
+func ReadMetadata(d Dist) (Metadata, error) {
+	p := d.DistInfo
+	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+		name := "METADATA"
+		if d.Kind == "egg-info" {
+			name = "PKG-INFO"
+		}
+		p = filepath.Join(p, name)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return Metadata{}, fmt.Errorf("read metadata of %s: %w", d.DisplayName, err)
+	}
+	defer f.Close()
+	m, err := ParseMetadata(io.LimitReader(f, maxHeaderBytes))
+	if err != nil {
+		return Metadata{}, fmt.Errorf("read metadata of %s: %w", d.DisplayName, err)
+	}
+	return m, nil
+}

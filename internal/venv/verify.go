@@ -44,36 +44,11 @@ func Verify(l Layout, sitePackages string, dists []Dist, baseline map[string]str
 	owned := map[string]bool{}
 	var out []Damage
 	for _, d := range dists {
-		entries, err := ReadRecord(d)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+		damage, err := verifyDist(root, sitePackages, d, owned)
 		if err != nil {
 			return nil, err
 		}
-		who := d.DisplayName + " " + d.Version
-		for _, e := range entries {
-			full := filepath.Clean(filepath.Join(sitePackages, filepath.FromSlash(e.Path)))
-			if !strings.HasPrefix(full+string(filepath.Separator), root) {
-				out = append(out, Damage{Dist: who, Name: d.Name, Path: e.Path, What: "outside the venv"})
-				continue
-			}
-			if rel, err := filepath.Rel(sitePackages, full); err == nil {
-				owned[filepath.ToSlash(rel)] = true
-			}
-			if e.Hash == "" {
-				continue // RECORD itself, bytecode
-			}
-			if what := checkFile(full, e); what != "" {
-				out = append(out, Damage{Dist: who, Name: d.Name, Path: e.Path, What: what})
-			}
-		}
-		// The metadata folder's own files that RECORD does not list
-		// (INSTALLER, REQUESTED, direct_url.json are written by the
-		// installer) belong to the distribution too.
-		if rel, err := filepath.Rel(sitePackages, d.DistInfo); err == nil {
-			owned[filepath.ToSlash(rel)+"/"] = true
-		}
+		out = append(out, damage...)
 	}
 	paths, err := unownedFiles(sitePackages, owned)
 	if err != nil {
@@ -101,6 +76,49 @@ func Verify(l Layout, sitePackages string, dists []Dist, baseline map[string]str
 	sort.Slice(pth, func(i, j int) bool { return pth[i].Path < pth[j].Path })
 	sort.Slice(rest, func(i, j int) bool { return rest[i].Path < rest[j].Path })
 	return append(append(pth, out...), rest...), nil
+}
+
+// VerifyDist hashes the files d's RECORD lists, as Verify does for every
+// distribution: nil when they are all as recorded (or d has no RECORD).
+func VerifyDist(l Layout, sitePackages string, d Dist) ([]Damage, error) {
+	root := filepath.Clean(l.Root()) + string(filepath.Separator)
+	return verifyDist(root, sitePackages, d, map[string]bool{})
+}
+
+// verifyDist checks d's files and adds the paths its RECORD owns to owned.
+func verifyDist(root, sitePackages string, d Dist, owned map[string]bool) ([]Damage, error) {
+	entries, err := ReadRecord(d)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Damage
+	who := d.DisplayName + " " + d.Version
+	for _, e := range entries {
+		full := filepath.Clean(filepath.Join(sitePackages, filepath.FromSlash(e.Path)))
+		if !strings.HasPrefix(full+string(filepath.Separator), root) {
+			out = append(out, Damage{Dist: who, Name: d.Name, Path: e.Path, What: "outside the venv"})
+			continue
+		}
+		if rel, err := filepath.Rel(sitePackages, full); err == nil {
+			owned[filepath.ToSlash(rel)] = true
+		}
+		if e.Hash == "" {
+			continue // RECORD itself, bytecode
+		}
+		if what := checkFile(full, e); what != "" {
+			out = append(out, Damage{Dist: who, Name: d.Name, Path: e.Path, What: what})
+		}
+	}
+	// The metadata folder's own files that RECORD does not list
+	// (INSTALLER, REQUESTED, direct_url.json are written by the
+	// installer) belong to the distribution too.
+	if rel, err := filepath.Rel(sitePackages, d.DistInfo); err == nil {
+		owned[filepath.ToSlash(rel)+"/"] = true
+	}
+	return out, nil
 }
 
 // checkFile compares a file with its RECORD row: "" when it matches.
