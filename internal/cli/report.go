@@ -76,6 +76,7 @@ func hints(err error) []string {
 		option   *engine.OptionError
 		traced   *engine.TracedError
 		noPlug   *engine.NoPluginsError
+		unfound  *engine.UnfoundError
 	)
 	switch {
 	case errors.As(err, &usage):
@@ -98,6 +99,8 @@ func hints(err error) []string {
 		return []string{"the lock is unchanged; the --hash pin is for another file: correct the pin, or pin the version whose file it names"}
 	case errors.As(err, &option):
 		return []string{"the lock is unchanged; remove the option from the file, or give what it means on influx-py's command line"}
+	case errors.As(err, &unfound):
+		return []string{"correct the requirements named, or put wheels that provide them in a --find-links folder (or pass --index-url)"}
 	case errors.As(err, &traced):
 		return []string{"the lock is unchanged; correct the requirement in the file named, or put a wheel that provides it in a --find-links folder",
 			"run again with -v to see every command influx-py runs"}

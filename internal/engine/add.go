@@ -168,27 +168,38 @@ type NoPluginsError struct {
 }
 
 func (e *NoPluginsError) Error() string {
-	return fmt.Sprintf("no plugin in %s declares requirements: looked in it and %d folders below it (to %d levels; dot-folders, __pycache__, node_modules and venvs skipped) for %s and %s [dependencies] python",
+	return fmt.Sprintf("no plugin in %s declares requirements: looked in it and %d folders below it (to %d levels; dot-folders, __pycache__, node_modules, venvs and test suites skipped) for %s and %s [dependencies] python",
 		e.Dir, e.Searched, reqs.MaxDepth, reqs.RequirementsFile, reqs.ManifestFile)
 }
 
 // describeNeeds says, once, which plugins need other plugins: influx-py
-// locks Python packages, not plugins.
+// locks Python packages, not plugins. Plugins that need the same plugin are
+// named together.
 func describeNeeds(col *reqs.Collection) string {
-	var parts []string
+	type key struct{ name, version string }
+	var order []key
+	by := map[key][]string{}
 	for _, n := range col.Needs {
-		what := "plugin " + n.Name
-		if n.Version != "" {
-			what += " " + n.Version
+		k := key{n.Name, n.Version}
+		if _, ok := by[k]; !ok {
+			order = append(order, k)
+		}
+		by[k] = append(by[k], n.Source)
+	}
+	var parts []string
+	for _, k := range order {
+		what := "plugin " + k.name
+		if k.version != "" {
+			what += " " + k.version
 		}
 		here := "not in the plugin dir"
 		for _, p := range col.Plugins {
-			if p == n.Name || strings.HasSuffix(p, "/"+n.Name) {
+			if p == k.name || strings.HasSuffix(p, "/"+k.name) {
 				here = "its folder " + p + " is here, so its Python requirements are locked too"
 				break
 			}
 		}
-		parts = append(parts, fmt.Sprintf("%s needs %s (%s)", n.Source, what, here))
+		parts = append(parts, fmt.Sprintf("%s (%s) is needed by %s", what, here, strings.Join(by[k], ", ")))
 	}
 	return "plugins that need other plugins (influx-py installs Python packages, not plugins): " + strings.Join(parts, "; ")
 }

@@ -1,12 +1,15 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/influx-py/influx-py/internal/index"
 	"github.com/influx-py/influx-py/internal/lockfile"
 	"github.com/influx-py/influx-py/internal/pep508"
 	"github.com/influx-py/influx-py/internal/redact"
@@ -30,15 +33,42 @@ type Declared struct {
 	Constraints []string
 	// Hashes are the --hash pins, by normalized name.
 	Hashes map[string][]HashPin
-	// Origins are where each requirement was declared, by normalized name:
-	// "plugin influxdata/notifier (requirements.txt:2)".
-	Origins map[string][]string
+	// Origins are where each requirement was declared, by normalized name.
+	Origins map[string][]Origin
 	// Needs are the plugins that plugins depend on, which influx-py does
 	// not install.
 	Needs []reqs.PluginNeed
 	// venv is what add --from-venv read: every distribution it holds
 	// must be in the new lock at its installed version.
 	venv *fromVenv
+}
+
+// Origin is where a requirement was declared: a plugin ("" for a file
+// given to add -r) and the file and line ("requirements.txt:2").
+type Origin struct {
+	Plugin, Where string
+}
+
+// joinOrigins writes origins with each plugin named once:
+// "plugin a (requirements.txt:1, manifest.toml:19), r.txt:3".
+func joinOrigins(origins []Origin) string {
+	var order []string
+	by := map[string][]string{}
+	for _, o := range origins {
+		if _, ok := by[o.Plugin]; !ok {
+			order = append(order, o.Plugin)
+		}
+		by[o.Plugin] = append(by[o.Plugin], o.Where)
+	}
+	parts := make([]string, len(order))
+	for i, p := range order {
+		if p == "" {
+			parts[i] = strings.Join(by[p], ", ")
+		} else {
+			parts[i] = fmt.Sprintf("plugin %s (%s)", p, strings.Join(by[p], ", "))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // HashPin is one requirement line's --hash values: a file of the package
@@ -91,7 +121,7 @@ func (e *OptionError) Error() string {
 func (d *Declared) declare(lines []reqs.Line, opts []reqs.Option, offline, allowBuild bool) error {
 	if d.Hashes == nil {
 		d.Hashes = map[string][]HashPin{}
-		d.Origins = map[string][]string{}
+		d.Origins = map[string][]Origin{}
 	}
 	requireHashes := map[string]bool{}
 	for _, o := range opts {
@@ -138,8 +168,12 @@ func (d *Declared) declare(lines []reqs.Line, opts []reqs.Option, offline, allow
 		if src == "" {
 			src = fmt.Sprintf("%s:%d", l.File, l.LineNo)
 		}
-		if !contains(d.Origins[n], src) {
-			d.Origins[n] = append(d.Origins[n], src)
+		o := Origin{Plugin: l.Plugin, Where: src}
+		if l.Plugin != "" {
+			o.Where = strings.TrimSuffix(strings.TrimPrefix(src, "plugin "+l.Plugin+" ("), ")")
+		}
+		if !slices.Contains(d.Origins[n], o) {
+			d.Origins[n] = append(d.Origins[n], o)
 		}
 		if requireHashes[l.File] && len(l.Hashes) == 0 {
 			return fmt.Errorf("%s: %s has no --hash, and the file says --require-hashes", src, l.Req.Name)
@@ -314,6 +348,52 @@ func anyFile(files []string, pin HashPin) bool {
 	return false
 }
 
+// UnfoundError names every declared requirement that the index and the
+// find-links folders have no file for at all, with where each was
+// declared: what a resolver reports one at a time.
+type UnfoundError struct {
+	Missing []string // "adtk (plugin influxdata/stateless_adtk_detector (requirements.txt:3))"
+	Err     error    // the resolver's own failure
+}
+
+func (e *UnfoundError) Error() string {
+	return "no file on the index or in --find-links for:\n  " + strings.Join(e.Missing, "\n  ")
+}
+
+func (e *UnfoundError) Unwrap() error { return e.Err }
+
+// unfound asks the sources for each declared requirement after a failed
+// resolution; nil when each has some file (the failure is a conflict, or
+// a dependency's) or when the sources cannot be asked.
+func (e *Engine) unfound(ctx context.Context, d *Declared, src sources, resolveErr error) error {
+	if d == nil || len(d.Origins) == 0 {
+		return nil
+	}
+	client := &index.Client{HTTP: e.HTTP, FindLinks: src.findLinks, Offline: src.offline}
+	if !src.offline {
+		client.IndexURL = src.indexURL
+	}
+	names := make([]string, 0, len(d.Origins))
+	for n := range d.Origins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var missing []string
+	for _, n := range names {
+		files, err := client.Files(ctx, n) // a 404 is no files
+		if err != nil {
+			return nil
+		}
+		if len(files) == 0 {
+			missing = append(missing, fmt.Sprintf("%s (%s)", n, joinOrigins(d.Origins[n])))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &UnfoundError{Missing: missing, Err: resolveErr}
+}
+
 // TracedError is a resolver failure with the files and lines that asked
 // for the requirements it names.
 type TracedError struct {
@@ -343,7 +423,7 @@ func (d *Declared) trace(err error) error {
 	sort.Strings(names)
 	for _, n := range names {
 		if mentions(msg, n) {
-			asked = append(asked, n+": "+strings.Join(d.Origins[n], ", "))
+			asked = append(asked, n+": "+joinOrigins(d.Origins[n]))
 		}
 	}
 	if len(asked) == 0 {

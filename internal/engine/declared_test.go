@@ -134,19 +134,19 @@ func TestDeclareHashes(t *testing.T) {
 }
 
 func TestTrace(t *testing.T) {
-	d := &Declared{Origins: map[string][]string{
-		"adtk":              {"plugin influxdata/stateless_adtk_detector (requirements.txt:3)"},
-		"pandas":            {"plugin a (requirements.txt:1)", "plugin b (manifest.toml:4)"},
-		"zope-interface":    {"r.txt:1"},
-		"influxdata-plugin": {"r.txt:2"},
+	d := &Declared{Origins: map[string][]Origin{
+		"adtk":              {{"influxdata/stateless_adtk_detector", "requirements.txt:3"}, {"influxdata/stateless_adtk_detector", "manifest.toml:19"}},
+		"pandas":            {{"a", "requirements.txt:1"}, {"b", "manifest.toml:4"}},
+		"zope-interface":    {{"", "r.txt:1"}},
+		"influxdata-plugin": {{"", "r.txt:2"}},
 	}}
 	for _, tt := range []struct {
 		msg  string
 		want []string
 	}{
-		{"ERROR: No matching distribution found for adtk", []string{"adtk: plugin influxdata/stateless_adtk_detector (requirements.txt:3)"}},
-		{"Because adtk was not found in the package registry and you require adtk, we can conclude...", []string{"adtk: plugin influxdata/stateless_adtk_detector (requirements.txt:3)"}},
-		{"Because pandas>=3 depends on numpy and adtk depends on pandas<3.", []string{"adtk: plugin influxdata/stateless_adtk_detector (requirements.txt:3)", "pandas: plugin a (requirements.txt:1), plugin b (manifest.toml:4)"}},
+		{"ERROR: No matching distribution found for adtk", []string{"adtk: plugin influxdata/stateless_adtk_detector (requirements.txt:3, manifest.toml:19)"}},
+		{"Because adtk was not found in the package registry and you require adtk, we can conclude...", []string{"adtk: plugin influxdata/stateless_adtk_detector (requirements.txt:3, manifest.toml:19)"}},
+		{"Because pandas>=3 depends on numpy and adtk depends on pandas<3.", []string{"adtk: plugin influxdata/stateless_adtk_detector (requirements.txt:3, manifest.toml:19)", "pandas: plugin a (requirements.txt:1), plugin b (manifest.toml:4)"}},
 		{"No matching distribution found for zope.interface", []string{"zope-interface: r.txt:1"}},
 		{"not found: influxdata-plugin-utils", nil},
 		{"something else entirely", nil},

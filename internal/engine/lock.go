@@ -189,6 +189,7 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 	if err := opts.Declared.checkIndexes(src); err != nil {
 		return nil, err
 	}
+	src.findLinks = e.existingFolders(src.findLinks)
 	if opts.Declared != nil && opts.Declared.venv != nil {
 		// What python -m venv seeds a venv with (setuptools before 3.12)
 		// is in the interpreter's own wheel folder: --from-venv finds it
@@ -221,6 +222,9 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 		}
 	}
 	if err != nil {
+		if uerr := e.unfound(ctx, opts.Declared, src, err); uerr != nil {
+			return nil, fmt.Errorf("%w\nthe lock is unchanged", uerr)
+		}
 		return nil, opts.Declared.trace(err)
 	}
 	res.Backend = backendName
@@ -316,6 +320,24 @@ func lockSources(proj *Project, opts LockOptions, lockDir string, info *interp.I
 		src.indexURL = "https://pypi.org/simple/"
 	}
 	return src
+}
+
+// existingFolders drops, with a warning, the local find-links folders that
+// do not exist (a folder recorded on another machine): the resolvers would
+// skip them with a warning of their own, and the lock's files are looked
+// for elsewhere.
+func (e *Engine) existingFolders(dirs []string) []string {
+	var out []string
+	for _, d := range dirs {
+		if !strings.Contains(d, "://") {
+			if st, err := os.Stat(d); err != nil || !st.IsDir() {
+				e.warnf("find-links folder %s does not exist here; not searched", d)
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // absFindLinks makes --find-links folders absolute.

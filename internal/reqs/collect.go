@@ -60,9 +60,10 @@ const MaxDepth = 6
 //     relative to pluginDir ("influxdata/notifier"), as the official
 //     repository of plugins lays them out.
 //
-// Dot-folders (.venv, .git, ...), __pycache__, node_modules and any folder
-// holding a pyvenv.cfg (a virtual environment) are skipped, as are folders
-// already seen through another link. The top level takes the name in its manifest's
+// Dot-folders (.venv, .git, ...), __pycache__, node_modules, any folder
+// holding a pyvenv.cfg (a virtual environment) and test suites (test/ and
+// tests/ without a manifest.toml) are skipped, as are folders already seen
+// through another link. The top level takes the name in its manifest's
 // [plugin] table, else is anonymous, and its lines are then labelled by
 // file only.
 func CollectPlugins(pluginDir string) (*Collection, error) {
@@ -127,6 +128,12 @@ func (c *Collection) walk(pluginDir, root, dir, rel string, depth int, seen map[
 		}
 		seen[real] = true
 		if exists(filepath.Join(sub, "pyvenv.cfg")) {
+			continue
+		}
+		// A test suite (the official repository's test/, a plugin's
+		// tests/) declares what its tests need, not what a plugin does;
+		// one with a manifest.toml is a plugin all the same.
+		if (name == "test" || name == "tests") && !exists(filepath.Join(sub, ManifestFile)) {
 			continue
 		}
 		// A link to a folder elsewhere is the operator's doing (only the

@@ -189,6 +189,9 @@ version = ">=1.0.0,<2.0.0"
 	write(t, dir, "a/b/c/d/e/f/g/requirements.txt", "too-deep\n")
 	write(t, dir, "influxdata/notifier/.venv/requirements.txt", "broken[\n")
 	write(t, dir, "node_modules/x/requirements.txt", "broken[\n")
+	write(t, dir, "test/requirements.txt", "pytest\n")
+	write(t, dir, "influxdata/notifier/tests/requirements.txt", "pytest-mock\n")
+	write(t, dir, "influxdata/tests/manifest.toml", "[dependencies]\npython = [\"a-plugin-named-tests\"]\n")
 	// A link into the tree is read once; a link to a folder elsewhere is
 	// read, with its includes kept inside that folder.
 	if err := os.Symlink(filepath.Join(dir, "influxdata"), filepath.Join(dir, "again")); err != nil {
@@ -215,6 +218,7 @@ version = ">=1.0.0,<2.0.0"
 		"plugin influxdata/notifier (requirements.txt:2): twilio",
 		"plugin influxdata/notifier (manifest.toml:7): httpx",
 		"plugin influxdata/notifier (manifest.toml:7): twilio",
+		"plugin influxdata/tests (manifest.toml:2): a-plugin-named-tests",
 		"plugin someone/wal_plugin/stats_metrics (requirements.txt:1): redis",
 		"plugin linked (more.txt:1): linked-req",
 	}
