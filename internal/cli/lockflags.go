@@ -24,6 +24,7 @@ type lockFlags struct {
 	withSyncFlag bool
 	lockTimeout  time.Duration
 	absolute     bool
+	targets      cli.StringSlice
 }
 
 func (f *lockFlags) commandFlags() []cli.Flag {
@@ -36,6 +37,7 @@ func (f *lockFlags) commandFlags() []cli.Flag {
 		&cli.StringFlag{Name: "backend", Value: "auto", Usage: "resolver and installer: auto (uv when it can be had, else pip), uv or pip", EnvVars: []string{"INFLUX_PY_BACKEND"}, Destination: &f.backend},
 		f.uv.pathFlag(),
 		f.uv.mirrorFlag(),
+		&cli.StringSliceFlag{Name: "target", Usage: "lock for nodes of `PYVER-OS-ARCH` (repeatable), e.g. 3.13-linux-x86_64, 3.12-linux-aarch64; default: this interpreter, or the targets the lock records", EnvVars: []string{"INFLUX_PY_TARGET"}, Destination: &f.targets},
 		&cli.BoolFlag{Name: "absolute-paths", Usage: "record files outside the lock's folder by absolute path (default: relative to the lock, with ..)", EnvVars: []string{"INFLUX_PY_ABSOLUTE_PATHS"}, Destination: &f.absolute},
 		jsonFlag(&f.json),
 		lockTimeoutFlag(&f.lockTimeout),
@@ -65,6 +67,9 @@ func (f *lockFlags) options() engine.LockOptions {
 	}
 	if v := f.findLinks.Value(); len(v) > 0 {
 		o.FindLinks = v
+	}
+	if v := f.targets.Value(); len(v) > 0 {
+		o.Targets = v
 	}
 	return o
 }

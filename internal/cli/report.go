@@ -77,6 +77,7 @@ func hints(err error) []string {
 		traced   *engine.TracedError
 		noPlug   *engine.NoPluginsError
 		unfound  *engine.UnfoundError
+		target   *engine.TargetError
 	)
 	switch {
 	case errors.As(err, &usage):
@@ -99,6 +100,15 @@ func hints(err error) []string {
 		return []string{"the lock is unchanged; the --hash pin is for another file: correct the pin, or pin the version whose file it names"}
 	case errors.As(err, &option):
 		return []string{"the lock is unchanged; remove the option from the file, or give what it means on influx-py's command line"}
+	case errors.As(err, &target):
+		add := "influx-py lock --target " + target.Here
+		for _, t := range target.Targets {
+			add += " --target " + t
+		}
+		if target.Relock {
+			return []string{"lock for this machine too (" + add + "), or pass --no-sync to lock for the other nodes only"}
+		}
+		return []string{"nothing was changed; lock for this machine too: " + add}
 	case errors.As(err, &unfound):
 		return []string{"correct the requirements named, or put wheels that provide them in a --find-links folder (or pass --index-url)"}
 	case errors.As(err, &traced):

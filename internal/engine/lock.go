@@ -46,6 +46,10 @@ type LockOptions struct {
 	// AbsolutePaths records files outside the lock's folder by absolute
 	// path; by default they are relative to it (with "..").
 	AbsolutePaths bool
+	// Targets are the kinds of node to lock for ("3.13-linux-x86_64",
+	// --target): one resolution each, merged into one lock. nil means as
+	// the lock records (none: this interpreter).
+	Targets []string
 	// LockTimeout bounds the wait for another influx-py on the same venv.
 	LockTimeout time.Duration
 	// Sync, when set, syncs the venv to the new lock before the lock
@@ -185,7 +189,11 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 	if err != nil {
 		return nil, err
 	}
-	src := lockSources(&proj, opts, lockDir, info)
+	targets, err := e.lockTargets(opts, proj, info)
+	if err != nil {
+		return nil, err
+	}
+	src := lockSources(&proj, opts, lockDir, info, targets)
 	if err := opts.Declared.checkIndexes(src); err != nil {
 		return nil, err
 	}
@@ -203,7 +211,7 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 	// pages, the files, the sync) and nothing after it.
 	e = e.withCredentials(append(append([]string{src.indexURL}, src.extra...), src.findLinks...))
 	proj.Requirements = reqs
-	pins, backendName, err := e.resolvePins(ctx, opts, loc, info, old, src, reqs)
+	pins, backendName, err := e.resolveAll(ctx, opts, loc, info, old, src, reqs)
 	if err == nil && opts.Declared != nil && opts.Declared.venv != nil {
 		// A distribution of the venv that the resolution left out (a
 		// dependency behind a marker that does not hold here, or one that
@@ -213,7 +221,7 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 			e.logf("the resolution left out %s of the venv; adding them as requirements", strings.Join(extra, ", "))
 			reqs = append(reqs, extra...)
 			res.Requirements = reqs
-			pins, backendName, err = e.resolvePins(ctx, opts, loc, info, old, src, reqs)
+			pins, backendName, err = e.resolveAll(ctx, opts, loc, info, old, src, reqs)
 		}
 	}
 	if err != nil && opts.Declared != nil && opts.Declared.venv != nil {
@@ -266,12 +274,21 @@ type sources struct {
 	findLinks []string // absolute
 	pyver     string   // "3.11"
 	absolute  bool     // --absolute-paths
+	targets   []resolve.Target
 }
 
-func lockSources(proj *Project, opts LockOptions, lockDir string, info *interp.Info) sources {
+func lockSources(proj *Project, opts LockOptions, lockDir string, info *interp.Info, targets []resolve.Target) sources {
 	major, minor, _ := info.Version()
 	proj.Python = fmt.Sprintf("%d.%d", major, minor)
-	src := sources{offline: opts.Offline, indexURL: proj.IndexURL, extra: proj.ExtraIndexURLs, pyver: proj.Python, absolute: opts.AbsolutePaths}
+	proj.Targets = nil
+	if len(targets) > 0 {
+		// The lock is for the targets, not for this interpreter.
+		proj.Python = ""
+		for _, t := range targets {
+			proj.Targets = append(proj.Targets, t.String())
+		}
+	}
+	src := sources{offline: opts.Offline, indexURL: proj.IndexURL, extra: proj.ExtraIndexURLs, pyver: fmt.Sprintf("%d.%d", major, minor), absolute: opts.AbsolutePaths, targets: targets}
 	// What the lock records carries no credentials (the lock travels to
 	// every node and into version control); this run resolves with the
 	// ones given on the command line, and later runs take them from
@@ -354,7 +371,7 @@ func absFindLinks(dirs []string) []string {
 
 // resolvePins runs the resolver of the chosen backend, keeping the current
 // pins as constraints where they still fit.
-func (e *Engine) resolvePins(ctx context.Context, opts LockOptions, loc *Locations, info *interp.Info, old *lockfile.Lock, src sources, reqs []string) ([]resolve.Pin, string, error) {
+func (e *Engine) resolvePins(ctx context.Context, opts LockOptions, loc *Locations, info *interp.Info, old *lockfile.Lock, src sources, reqs []string, target *resolve.Target) ([]resolve.Pin, string, error) {
 	if len(reqs) == 0 {
 		return nil, "none", nil
 	}
@@ -382,6 +399,7 @@ func (e *Engine) resolvePins(ctx context.Context, opts LockOptions, loc *Locatio
 		NoIndex:       opts.Offline,
 		AllowSdist:    opts.AllowBuild,
 		Dir:           tmp,
+		Target:        target,
 	}
 	for _, u := range src.extra {
 		req.ExtraIndexURLs = append(req.ExtraIndexURLs, redact.Strip(u))
@@ -471,6 +489,15 @@ func (e *Engine) buildLock(ctx context.Context, old *lockfile.Lock, proj Project
 		RequiresPython: ">=" + src.pyver,
 		Tool:           map[string]any{},
 	}
+	if len(src.targets) > 0 {
+		low := src.targets[0]
+		for _, t := range src.targets[1:] {
+			if t.Minor < low.Minor {
+				low = t
+			}
+		}
+		nl.RequiresPython = ">=" + low.PythonVersion()
+	}
 	if old != nil {
 		for k, v := range old.Tool {
 			nl.Tool[k] = v
@@ -485,6 +512,13 @@ func (e *Engine) buildLock(ctx context.Context, old *lockfile.Lock, proj Project
 		nl.Packages = append(nl.Packages, *pkg)
 	}
 	nl.Environments = environmentOf(nl.Packages, info)
+	if len(src.targets) > 0 {
+		// Resolved once per target: the lock is for those nodes exactly.
+		nl.Environments = nil
+		for _, t := range src.targets {
+			nl.Environments = append(nl.Environments, t.Marker())
+		}
+	}
 	return nl, nil
 }
 

@@ -28,6 +28,9 @@ type Project struct {
 	IndexURL       string
 	ExtraIndexURLs []string
 	FindLinks      []string // relative to the lock's folder where inside it
+	// Targets are the kinds of node the lock was made for (--target),
+	// "3.13-linux-x86_64"; empty for a lock made for this interpreter.
+	Targets []string
 }
 
 // projectOf reads [tool.influx-py] from a lock; a lock without it (written
@@ -85,6 +88,7 @@ func projectOf(l *lockfile.Lock) (Project, error) {
 	p.IndexURL = str("index-url")
 	p.ExtraIndexURLs = list("extra-index-urls")
 	p.FindLinks = list("find-links")
+	p.Targets = list("targets")
 	if err != nil {
 		return p, err
 	}
@@ -111,6 +115,9 @@ func (p Project) table() map[string]any {
 	}
 	if len(p.FindLinks) > 0 {
 		t["find-links"] = toAny(p.FindLinks)
+	}
+	if len(p.Targets) > 0 {
+		t["targets"] = toAny(p.Targets)
 	}
 	return t
 }

@@ -279,6 +279,13 @@ func (s *session) wants(info *interp.Info, allowBuild bool) ([]Want, map[string]
 		Tags:              info.Tags(),
 		AllowSdist:        allowBuild,
 	})
+	var envErr *lockfile.EnvironmentError
+	var pyErr *lockfile.RequiresPythonError
+	if errors.As(err, &envErr) || errors.As(err, &pyErr) {
+		if p, perr := projectOf(s.lock); perr == nil && len(p.Targets) > 0 {
+			return nil, nil, fmt.Errorf("%s: %w", s.loc.Lock, &TargetError{Here: describeHost(info), Targets: p.Targets})
+		}
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", s.loc.Lock, err)
 	}

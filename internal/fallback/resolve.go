@@ -127,6 +127,14 @@ func pipPrefix(wheel string) []string {
 func ResolveArgs(wheel string, req ResolveRequest, in, report string) []string {
 	args := pipPrefix(wheel)
 	args = append(args, "install", "--dry-run", "--ignore-installed", "--report", report, "--quiet")
+	if req.Target != nil {
+		// pip takes platform options only for wheels (SourceArgs gives
+		// --only-binary :all:, the engine refuses --allow-build with
+		// targets), and before pip 22.2 only with --target, which a dry
+		// run never writes to.
+		args = append(args, req.Target.PipArgs()...)
+		args = append(args, "--target", filepath.Join(filepath.Dir(report), "target"))
+	}
 	args = append(args, resolve.SourceArgs(req, "--no-index")...)
 	if len(req.Constraints) > 0 {
 		args = append(args, "-c", resolve.ConstraintsFile(in))

@@ -32,6 +32,9 @@ type Request struct {
 	NoIndex        bool // find-links only; the index URLs are then not passed
 	AllowSdist     bool // without it only wheels are considered
 	Dir            string
+	// Target, when set, is the kind of node to resolve for instead of the
+	// interpreter's own (--target); PythonVersion is then the target's.
+	Target *Target
 }
 
 // Pin is one distribution of a resolution.

@@ -84,7 +84,12 @@ func (b *Backend) Resolve(ctx context.Context, req ResolveRequest) ([]ResolvedPi
 // uv reads no configuration file (Env sets UV_NO_CONFIG).
 func CompileArgs(req ResolveRequest, in, out string) []string {
 	args := []string{"pip", "compile", in, "--python", req.Python}
-	if req.PythonVersion != "" {
+	switch {
+	case req.Target != nil:
+		// uv judges markers, Requires-Python and wheel tags for the
+		// target, whatever machine it runs on.
+		args = append(args, "--python-version", req.Target.PythonVersion(), "--python-platform", req.Target.UVPlatform())
+	case req.PythonVersion != "":
 		args = append(args, "--python-version", req.PythonVersion)
 	}
 	args = append(args, "--generate-hashes", "--no-header", "--no-annotate", "--quiet", "--output-file", out)
