@@ -43,10 +43,20 @@ type Resolver interface {
 	Resolve(ctx context.Context, req resolve.Request) ([]resolve.Pin, error)
 }
 
-// Backend installs and resolves: the pip fallback and uv are each one.
+// Builder builds a source tree into a wheel (directory and vcs sources,
+// --allow-build).
+type Builder interface {
+	// Build builds the project at src into one wheel in outDir, for the
+	// interpreter python, taking build requirements from findLinks only.
+	Build(ctx context.Context, python, src, outDir string, findLinks []string) error
+}
+
+// Backend installs, resolves and builds: the pip fallback and uv are each
+// one.
 type Backend interface {
 	Installer
 	Resolver
+	Builder
 }
 
 // Tools are the engine's means a backend or uv's manager uses.

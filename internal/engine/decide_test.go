@@ -165,9 +165,11 @@ func TestFakeFailedInstallIsRepaired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The marker means nothing installed is vouched for: all are
-	// reinstalled, and the venv's pip was probed first.
-	if len(res.Plan.Install) != 1 || len(res.Plan.Replace) != 2 {
+	// The marker means the stamp vouches for nothing installed: each
+	// distribution is checked against its wheel, file for file, and kept
+	// (adopted) only when it is the wheel's; the venv's pip was probed
+	// first.
+	if len(res.Plan.Install) != 1 || len(res.Plan.Replace) != 0 || len(res.Plan.Adopted) != 2 {
 		t.Errorf("repair plan: %+v", res.Plan)
 	}
 	if len(w.children) != 1 || !strings.Contains(w.children[0], "-m pip --version") {
@@ -255,8 +257,13 @@ func TestFakeRecovery(t *testing.T) {
 					t.Errorf("repair: create %v, calls %v", res.Create, calls)
 				}
 			case "keep":
-				if res.Create || res.Rebuild != "" || len(calls) != 1 || !strings.HasPrefix(calls[0], "install") {
+				// What the interrupted install finished is adopted (it is
+				// the wheels', file for file); the rest is installed.
+				if res.Create || res.Rebuild != "" || res.UpToDate || len(calls) > 1 || len(calls) == 1 && !strings.HasPrefix(calls[0], "install") {
 					t.Errorf("repair: %+v, calls %v", res, calls)
+				}
+				if n := len(res.Plan.Keep) + len(res.Plan.Install) + len(res.Plan.Replace); n != 2 {
+					t.Errorf("repair plan: %+v", res.Plan)
 				}
 			case "restore":
 				// The old venv is back, up to date: nothing to do.

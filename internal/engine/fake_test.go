@@ -210,6 +210,10 @@ func (b *fakeBackend) Uninstall(ctx context.Context, venvPython string, names []
 	return nil
 }
 
+func (b *fakeBackend) Build(ctx context.Context, python, src, outDir string, findLinks []string) error {
+	return errors.New("the fake backend builds nothing")
+}
+
 func (b *fakeBackend) Resolve(ctx context.Context, req resolve.Request) ([]resolve.Pin, error) {
 	return nil, errors.New("the fake backend does not resolve")
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/pep508"
 	"github.com/influx-py/influx-py/internal/venv"
@@ -295,7 +296,14 @@ func (e *Engine) apply(ctx context.Context, b Backend, s *venvView, plan *Plan, 
 		if err := os.Symlink(path, link); err != nil {
 			link = path
 		}
-		fmt.Fprintf(&req, "%s --hash=sha256:%s\n", link, w.SHA256)
+		sum := w.SHA256
+		if w.src != nil {
+			// A wheel built from source by this sync: its own hash.
+			if sum, _, err = fetch.HashFile(path); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(&req, "%s --hash=sha256:%s\n", link, sum)
 	}
 	reqFile := filepath.Join(tmp, "requirements.txt")
 	if err := os.WriteFile(reqFile, []byte(req.String()), 0o644); err != nil {

@@ -10,7 +10,11 @@ type Want struct {
 	Name    string `json:"name"` // normalized (PEP 503)
 	Version string `json:"version"`
 	File    string `json:"file"` // file name, e.g. foo-1.0-py3-none-any.whl
-	SHA256  string `json:"sha256"`
+	// SHA256 is the file's sha256; for a package built from source
+	// (directory, vcs) the source's identity: "tree:<sha256>",
+	// "git:<commit>".
+	SHA256 string `json:"sha256"`
+	src    *source
 }
 
 // Have is one distribution found in the venv's site-packages.
@@ -27,7 +31,7 @@ type Have struct {
 type Change struct {
 	From Have   `json:"from"`
 	To   Want   `json:"to"`
-	Why  string `json:"why"` // "version" or "hash" or "unverified"
+	Why  string `json:"why"` // "version", "hash", "source", "unverified" or "damaged"
 }
 
 // Plan is what an exact sync must do. It is computed without touching the
@@ -71,6 +75,9 @@ func MakePlan(want []Want, have []Have, keep []string) *Plan {
 			p.Replace = append(p.Replace, Change{From: h, To: w, Why: "version"})
 		case h.SHA256 == "":
 			p.Replace = append(p.Replace, Change{From: h, To: w, Why: "unverified"})
+		case h.SHA256 != w.SHA256 && w.src != nil:
+			// Built from a tree or commit that is not the one installed.
+			p.Replace = append(p.Replace, Change{From: h, To: w, Why: "source"})
 		case h.SHA256 != w.SHA256:
 			p.Replace = append(p.Replace, Change{From: h, To: w, Why: "hash"})
 		default:

@@ -213,6 +213,9 @@ func (s *session) upToDate() (bool, string) {
 	case s.state.SitePackages == "":
 		return false, "no site-packages"
 	}
+	if why, changed := s.sourceChanged(); changed {
+		return false, why
+	}
 	listing, err := venv.ListingDigest(s.state.SitePackages)
 	if err != nil || listing != st.ListingDigest {
 		return false, "site-packages changed"
@@ -292,6 +295,14 @@ func (s *session) wants(info *interp.Info, allowBuild bool) ([]Want, map[string]
 	wants := make([]Want, 0, len(sel))
 	reqs := make(map[string]artifact.Request, len(sel))
 	for _, x := range sel {
+		if x.Kind == lockfile.KindDirectory || x.Kind == lockfile.KindVCS {
+			src, id, err := sourceOf(x.Package, x.Kind, s.loc.Lock, allowBuild)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", s.loc.Lock, err)
+			}
+			wants = append(wants, Want{Name: pep508.NormalizeName(x.Package.Name), Version: normVersion(x.Package.Version), SHA256: id, src: src})
+			continue
+		}
 		if x.File == nil || (x.Kind != lockfile.KindWheel && x.Kind != lockfile.KindSdist && x.Kind != lockfile.KindArchive) {
 			return nil, nil, fmt.Errorf("%s: package %s: %s sources are not supported; lock wheels instead", s.loc.Lock, x.Package.ID(), x.Kind)
 		}

@@ -155,7 +155,7 @@ func (e *Engine) syncLocked(ctx context.Context, s *session, opts SyncOptions, r
 	if err != nil {
 		return nil, err
 	}
-	files, wheels, err := e.prepare(ctx, s, d, opts, info)
+	files, wheels, err := e.prepare(ctx, backend, s, d, opts, info)
 	if err != nil {
 		return nil, err
 	}
@@ -192,9 +192,15 @@ func (e *Engine) syncBackend(ctx context.Context, s *session, opts SyncOptions, 
 // install against the disk and the venv, before the venv is touched: a
 // missing or corrupt file, a full disk or a wheel that would overwrite pip
 // changes nothing.
-func (e *Engine) prepare(ctx context.Context, s *session, d *decision, opts SyncOptions, info *interp.Info) (map[string]string, map[string]*wheel.Contents, error) {
+func (e *Engine) prepare(ctx context.Context, b Builder, s *session, d *decision, opts SyncOptions, info *interp.Info) (map[string]string, map[string]*wheel.Contents, error) {
 	files, err := e.fetch(ctx, opts, s.loc, d.plan, d.reqs)
 	if err != nil {
+		return nil, nil, err
+	}
+	if files == nil {
+		files = map[string]string{}
+	}
+	if err := e.buildSources(ctx, b, s, d, opts, files); err != nil {
 		return nil, nil, err
 	}
 	wheels, err := e.preflight(s, d, files, info)
@@ -300,11 +306,10 @@ func (e *Engine) markerInfo() string {
 // fetch gets every file the plan installs, verified, keyed by sha256.
 func (e *Engine) fetch(ctx context.Context, opts SyncOptions, loc *Locations, plan *Plan, all map[string]artifact.Request) (map[string]string, error) {
 	var reqs []artifact.Request
-	for _, w := range plan.Install {
-		reqs = append(reqs, all[w.Name])
-	}
-	for _, c := range plan.Replace {
-		reqs = append(reqs, all[c.To.Name])
+	for _, w := range installs(plan) {
+		if w.src == nil { // a source is built, not fetched
+			reqs = append(reqs, all[w.Name])
+		}
 	}
 	if len(reqs) == 0 {
 		return nil, nil

@@ -126,3 +126,23 @@ func UninstallArgs(names []string) []string {
 	args = append(args, "uninstall", "-y")
 	return append(args, names...)
 }
+
+// Build builds the source tree src (a project with a pyproject.toml or
+// setup.py) into a wheel in outDir with pip, under python: build
+// isolation, no dependencies, and build requirements from the find-links
+// folders only, never an index.
+func (p *Pip) Build(ctx context.Context, python, src, outDir string, findLinks []string) error {
+	if _, err := p.run(ctx, python, BuildArgs(p.PipWheel, src, outDir, findLinks)); err != nil {
+		return fmt.Errorf("build %s with pip: %w", src, err)
+	}
+	return nil
+}
+
+// BuildArgs is the argv (after the interpreter) of Build.
+func BuildArgs(wheel, src, outDir string, findLinks []string) []string {
+	args := append(pipPrefix(wheel), "wheel", "--no-deps", "--no-index", "--wheel-dir", outDir)
+	for _, fl := range findLinks {
+		args = append(args, "--find-links", fl)
+	}
+	return append(args, src)
+}

@@ -64,3 +64,17 @@ func PythonEnv() map[string]string {
 		"PIP_DISABLE_PIP_VERSION_CHECK": "1",
 	}
 }
+
+// GitEnv is the override set of a git child: the caller's repository
+// settings (which would point git at another repository or object store)
+// are removed, the system configuration is not read, and git never
+// prompts for credentials.
+func GitEnv() map[string]string {
+	m := map[string]string{"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
+	for _, k := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+		"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS",
+		"GIT_CONFIG_COUNT", "GIT_CONFIG_GLOBAL", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM"} {
+		m[k] = ""
+	}
+	return m
+}

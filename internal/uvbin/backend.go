@@ -77,6 +77,25 @@ func (b *Backend) Install(ctx context.Context, venvPython, requirements string) 
 	return nil
 }
 
+// Build builds the source tree src into a wheel in outDir with `uv build`,
+// for python: build isolation, build requirements from the find-links
+// folders only, never an index.
+func (b *Backend) Build(ctx context.Context, python, src, outDir string, findLinks []string) error {
+	if _, err := b.run(ctx, BuildArgs(python, src, outDir, findLinks)); err != nil {
+		return fmt.Errorf("uv build %s: %w", src, err)
+	}
+	return nil
+}
+
+// BuildArgs is the argv of Build.
+func BuildArgs(python, src, outDir string, findLinks []string) []string {
+	args := []string{"build", "--wheel", "--out-dir", outDir, "--python", python, "--no-index"}
+	for _, fl := range findLinks {
+		args = append(args, "--find-links", fl)
+	}
+	return append(args, src)
+}
+
 // Uninstall removes the named distributions from the venv.
 func (b *Backend) Uninstall(ctx context.Context, venvPython string, names []string) error {
 	if len(names) == 0 {
