@@ -2,6 +2,8 @@ package cli
 
 import (
 	"io"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/urfave/cli/v2"
@@ -33,4 +35,33 @@ func TestEveryFlagHasAnEnvVar(t *testing.T) {
 	}
 	check("influx-py", app.Flags)
 	walk("", app.Commands)
+}
+
+// TestREADMEListsEveryEnvVar: the README's table of variables is where an
+// operator looks; a flag's variable missing from it is a variable nobody
+// finds.
+func TestREADMEListsEveryEnvVar(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Skipf("no README: %v", err)
+	}
+	app := New("test", IO{Stdout: io.Discard, Stderr: io.Discard})
+	seen := map[string]bool{}
+	var walk func(cmds []*cli.Command, flags []cli.Flag)
+	walk = func(cmds []*cli.Command, flags []cli.Flag) {
+		for _, f := range flags {
+			if d, ok := f.(cli.DocGenerationFlag); ok {
+				for _, v := range d.GetEnvVars() {
+					if !seen[v] && !strings.Contains(string(readme), "`"+v+"`") {
+						t.Errorf("README.md does not list %s (--%s)", v, f.Names()[0])
+					}
+					seen[v] = true
+				}
+			}
+		}
+		for _, c := range cmds {
+			walk(c.Subcommands, c.Flags)
+		}
+	}
+	walk(app.Commands, app.Flags)
 }
