@@ -39,15 +39,10 @@ func runWith(intercept func(int64, internalrun.Cmd, func() ([]byte, error)) ([]b
 		Backends:  backends.Real{},
 		Intercept: intercept,
 	})
-	return cli.Report(os.Stderr, app.RunContext(ctx, os.Args))
+	return cli.Report(os.Stderr, cli.Run(ctx, app, os.Args))
 }
 
 func appVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
+	bi, _ := debug.ReadBuildInfo()
+	return cli.Version(version, bi)
 }

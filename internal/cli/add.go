@@ -57,7 +57,7 @@ Examples:
 		Action: func(c *cli.Context) error {
 			specs := c.Args().Slice()
 			if len(specs) == 0 && len(f.requirementFiles.Value()) == 0 && !f.fromPlugins && !f.fromVenv {
-				return usageError{fmt.Errorf("add needs SPEC arguments, -r FILE, --from-plugins or --from-venv")}
+				return usageError{err: fmt.Errorf("add needs SPEC arguments, -r FILE, --from-plugins or --from-venv")}
 			}
 			e := newEngine(g, stdio, version, f.verbose)
 			res, err := e.Add(c.Context, engine.AddOptions{
@@ -92,7 +92,7 @@ Examples:
 		Action: func(c *cli.Context) error {
 			names := c.Args().Slice()
 			if len(names) == 0 {
-				return usageError{fmt.Errorf("remove needs the NAME of at least one distribution")}
+				return usageError{err: fmt.Errorf("remove needs the NAME of at least one distribution")}
 			}
 			e := newEngine(g, stdio, version, f.verbose)
 			res, err := e.Remove(c.Context, f.withSync(), names)

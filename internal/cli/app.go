@@ -55,7 +55,7 @@ type global struct {
 func New(version string, stdio IO) *cli.App {
 	g := &global{}
 	// urfave's default version flag takes -v, which is --verbose here.
-	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version"}
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print the version, with the commit it was built from"}
 	app := &cli.App{
 		Name:    "influx-py",
 		Usage:   "a verified, reproducible Python environment for InfluxDB 3 plugins",
@@ -70,7 +70,7 @@ Examples:
    influx-py check --json`,
 		Writer:                 stdio.Stdout,
 		ErrWriter:              stdio.Stderr,
-		HideHelpCommand:        true,
+		HideHelpCommand:        false,
 		UseShortOptionHandling: true,
 		Suggest:                true,
 		Flags: []cli.Flag{
@@ -82,16 +82,16 @@ Examples:
 			if c.NArg() > 0 {
 				name := c.Args().First()
 				if s := suggest(name, c.App.Commands); s != "" {
-					return usageError{fmt.Errorf("unknown command %q (did you mean %q?)", name, s)}
+					return usageError{err: fmt.Errorf("unknown command %q (did you mean %q?)", name, s)}
 				}
-				return usageError{fmt.Errorf("unknown command %q", name)}
+				return usageError{err: fmt.Errorf("unknown command %q", name)}
 			}
 			return cli.ShowAppHelp(c)
 		},
 		// Errors are printed once, by Report; urfave must not print them too.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return usageError{err}
+			return usageProblem(c, err)
 		},
 	}
 	app.Commands = []*cli.Command{
@@ -108,15 +108,37 @@ Examples:
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = app.OnUsageError
+		c.Action = namesCommand(c.Action)
 		for _, sub := range c.Subcommands {
 			sub.OnUsageError = app.OnUsageError
+			sub.Action = namesCommand(sub.Action)
 		}
 	}
 	return app
 }
 
+// namesCommand makes a usage error of a command's action name the command,
+// so that its hint points at that command's --help.
+func namesCommand(action cli.ActionFunc) cli.ActionFunc {
+	if action == nil {
+		return nil
+	}
+	return func(c *cli.Context) error {
+		err := action(c)
+		var u usageError
+		if errors.As(err, &u) && u.cmd == "" && c.Command != nil {
+			u.cmd = c.Command.FullName()
+			return u
+		}
+		return err
+	}
+}
+
 // usageError marks bad command lines, which get a hint to read --help.
-type usageError struct{ err error }
+type usageError struct {
+	err error
+	cmd string // the command whose --help to read, "" for the app's
+}
 
 func (u usageError) Error() string { return u.err.Error() }
 func (u usageError) Unwrap() error { return u.err }

@@ -19,7 +19,7 @@ func runApp(t *testing.T, args ...string) (stdout, stderr string, code int, err 
 	t.Helper()
 	var out, errb bytes.Buffer
 	app := New("1.2.3", IO{Stdout: &out, Stderr: &errb, Environ: []string{"PATH=/usr/bin:/bin"}})
-	err = app.RunContext(context.Background(), append([]string{"influx-py"}, args...))
+	err = Run(context.Background(), app, append([]string{"influx-py"}, args...))
 	code = Report(&errb, err)
 	return out.String(), errb.String(), code, err
 }
@@ -81,17 +81,28 @@ func TestHelp(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	const hint = "influx-py: hint: run 'influx-py --help' or 'influx-py COMMAND --help' for usage\n"
+	const appHint = "influx-py: hint: run 'influx-py --help' or 'influx-py help COMMAND' for usage\n"
+	cmdHint := func(cmd string) string {
+		return "influx-py: hint: run 'influx-py " + cmd + " --help' for usage and examples\n"
+	}
 	tests := []struct {
 		args []string
 		msg  string
+		hint string
 	}{
-		{[]string{"--bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"sync", "--bogus"}, "flag provided but not defined: -bogus"},
-		{[]string{"check", "--offline"}, "flag provided but not defined: -offline"},
-		{[]string{"sync", "extra-arg"}, `sync takes no arguments, got ["extra-arg"]`},
-		{[]string{"check", "a", "b"}, `check takes no arguments, got ["a" "b"]`},
-		{[]string{"sync", "--plugin-dir"}, "flag needs an argument: -plugin-dir"},
+		{[]string{"--bogus"}, "unknown flag --bogus for influx-py", appHint},
+		{[]string{"sync", "--bogus"}, "unknown flag --bogus for influx-py sync", cmdHint("sync")},
+		{[]string{"check", "--offline"}, "unknown flag --offline for influx-py check", cmdHint("check")},
+		{[]string{"sync", "--plugn-dir", "x"}, "unknown flag --plugn-dir for influx-py sync (did you mean --plugin-dir?)", cmdHint("sync")},
+		{[]string{"sync", "--offl"}, "unknown flag --offl for influx-py sync (did you mean --offline?)", cmdHint("sync")},
+		{[]string{"sync", "--of"}, "unknown flag --of for influx-py sync", cmdHint("sync")},
+		{[]string{"sync", "extra-arg"}, `sync takes no arguments, got ["extra-arg"]`, cmdHint("sync")},
+		{[]string{"check", "a", "b"}, `check takes no arguments, got ["a" "b"]`, cmdHint("check")},
+		{[]string{"sync", "--plugin-dir"}, "--plugin-dir needs a value (a DIR)", cmdHint("sync")},
+		{[]string{"sync", "--lock-timeout", "5"}, `invalid value "5" for --lock-timeout: want a duration such as 30s, 2m or 1h`, cmdHint("sync")},
+		{[]string{"sync", "--backend", "conda"}, `invalid value "conda" for --backend: want auto, uv, pip`, cmdHint("sync")},
+		{[]string{"add", "pandas", "--backend", "upi"}, `invalid value "upi" for --backend: want auto, uv, pip (did you mean "uv"?)`, cmdHint("add")},
+		{[]string{"uv", "fecth"}, `unknown command "fecth" for influx-py uv (did you mean "fetch"?)`, cmdHint("uv")},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -103,7 +114,7 @@ func TestUsageErrors(t *testing.T) {
 			if code != ExitError {
 				t.Errorf("exit code %d, want %d", code, ExitError)
 			}
-			want := errPrefix + tt.msg + "\n" + hint
+			want := errPrefix + tt.msg + "\n" + tt.hint
 			if stderr != want {
 				t.Errorf("stderr =\n%q\nwant\n%q", stderr, want)
 			}

@@ -49,7 +49,7 @@ Examples:
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("check takes no arguments, got %q", c.Args().Slice())}
+				return usageError{err: fmt.Errorf("check takes no arguments, got %q", c.Args().Slice())}
 			}
 			e := newEngine(g, stdio, version, f.verbose)
 			if f.against != "" {

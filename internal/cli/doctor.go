@@ -32,7 +32,7 @@ Examples:
 		Flags: append(f.flags(), f.uv.pathFlag(), f.uv.mirrorFlag(), jsonFlag(&f.json)),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("doctor takes no arguments, got %q", c.Args().Slice())}
+				return usageError{err: fmt.Errorf("doctor takes no arguments, got %q", c.Args().Slice())}
 			}
 			e := newEngine(g, stdio, version, f.verbose)
 			findings := e.Doctor(c.Context, engine.DoctorOptions{Where: f.where(), CacheDir: f.cache(), UV: f.uv.path, UVMirror: f.uv.mirror})

@@ -43,13 +43,13 @@ Examples:
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("env takes no arguments, got %q", c.Args().Slice())}
+				return usageError{err: fmt.Errorf("env takes no arguments, got %q", c.Args().Slice())}
 			}
 			// The shell is checked before anything is read, so a typo is a
 			// usage error whatever state the venv is in.
 			shell, err := chooseShell(f.shell, runtime.GOOS, stdio.Environ)
 			if err != nil {
-				return usageError{err}
+				return usageError{err: err}
 			}
 			e := newEngine(g, stdio, version, f.verbose)
 			a, err := e.Activation(f.where())

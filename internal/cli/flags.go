@@ -21,10 +21,10 @@ type whereFlags struct {
 
 func (w *whereFlags) flags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "plugin-dir", Usage: "InfluxDB 3 plugin directory (default: the current directory)", EnvVars: []string{"INFLUX_PY_PLUGIN_DIR", "INFLUXDB3_PLUGIN_DIR"}, Destination: &w.pluginDir},
-		&cli.StringFlag{Name: "venv", Usage: "virtual environment (default: <plugin-dir>/.venv)", EnvVars: []string{"INFLUX_PY_VENV"}, Destination: &w.venv},
-		&cli.StringFlag{Name: "lock", Usage: "PEP 751 lock file (default: <plugin-dir>/pylock.toml)", EnvVars: []string{"INFLUX_PY_LOCK"}, Destination: &w.lock},
-		&cli.StringFlag{Name: "python", Usage: "interpreter (default: InfluxDB's bundled Python, else python3 on PATH)", EnvVars: []string{"INFLUX_PY_PYTHON"}, Destination: &w.python},
+		&cli.StringFlag{Name: "plugin-dir", Usage: "the InfluxDB 3 plugin `DIR` (default: the current directory)", EnvVars: []string{"INFLUX_PY_PLUGIN_DIR", "INFLUXDB3_PLUGIN_DIR"}, Destination: &w.pluginDir},
+		&cli.StringFlag{Name: "venv", Usage: "the virtual environment `DIR` (default: <plugin-dir>/.venv)", EnvVars: []string{"INFLUX_PY_VENV"}, Destination: &w.venv},
+		&cli.StringFlag{Name: "lock", Usage: "the PEP 751 lock `FILE` (default: <plugin-dir>/pylock.toml)", EnvVars: []string{"INFLUX_PY_LOCK"}, Destination: &w.lock},
+		&cli.StringFlag{Name: "python", Usage: "the interpreter at `PATH` (default: InfluxDB's bundled Python, else python3 on PATH)", EnvVars: []string{"INFLUX_PY_PYTHON"}, Destination: &w.python},
 		cacheDirFlag(&w.cacheDir),
 		verboseFlag(&w.verbose),
 	}
@@ -33,7 +33,7 @@ func (w *whereFlags) flags() []cli.Flag {
 // Flags that several commands share, each with its environment variable.
 
 func cacheDirFlag(dest *string) cli.Flag {
-	return &cli.StringFlag{Name: "cache-dir", Usage: "cache for downloads and interpreter probes (default: the user cache dir)", EnvVars: []string{"INFLUX_PY_CACHE_DIR"}, Destination: dest}
+	return &cli.StringFlag{Name: "cache-dir", Usage: "keep downloads and interpreter probes in `DIR` (default: the user cache dir)", EnvVars: []string{"INFLUX_PY_CACHE_DIR"}, Destination: dest}
 }
 
 func verboseFlag(dest *bool) cli.Flag {

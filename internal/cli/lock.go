@@ -43,7 +43,7 @@ Examples:
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("lock takes no arguments, got %q (use 'influx-py add')", c.Args().Slice())}
+				return usageError{err: fmt.Errorf("lock takes no arguments, got %q (use 'influx-py add')", c.Args().Slice())}
 			}
 			e := newEngine(g, stdio, version, f.verbose)
 			if f.check {

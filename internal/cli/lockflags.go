@@ -29,12 +29,12 @@ type lockFlags struct {
 
 func (f *lockFlags) commandFlags() []cli.Flag {
 	flags := append(f.flags(),
-		&cli.StringFlag{Name: "index-url", Usage: "simple (PEP 503) index to resolve from (default: the one the lock records, else PyPI)", EnvVars: []string{"INFLUX_PY_INDEX_URL"}, Destination: &f.indexURL},
+		&cli.StringFlag{Name: "index-url", Usage: "resolve from the simple (PEP 503) index at `URL` (default: the one the lock records, else PyPI)", EnvVars: []string{"INFLUX_PY_INDEX_URL"}, Destination: &f.indexURL},
 		&cli.StringSliceFlag{Name: "extra-index-url", Usage: "further index `URL` (repeatable)", EnvVars: []string{"INFLUX_PY_EXTRA_INDEX_URL"}, Destination: &f.extraIndex},
 		&cli.StringSliceFlag{Name: "find-links", Usage: "also look for files in `DIR` (repeatable); recorded in the lock", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
 		offlineFlag(&f.offline, "resolve from --find-links alone, without any index"),
 		&cli.BoolFlag{Name: "allow-build", Usage: "allow source distributions when no wheel fits", EnvVars: []string{"INFLUX_PY_ALLOW_BUILD"}, Destination: &f.allowBuild},
-		&cli.StringFlag{Name: "backend", Value: "auto", Usage: "resolver and installer: auto (uv when it can be had, else pip), uv or pip", EnvVars: []string{"INFLUX_PY_BACKEND"}, Destination: &f.backend},
+		&cli.StringFlag{Name: "backend", Value: "auto", Usage: "resolve and install with `NAME`: auto (uv when it can be had, else pip), uv or pip", EnvVars: []string{"INFLUX_PY_BACKEND"}, Destination: &f.backend, Action: oneOf("backend", "auto", "uv", "pip")},
 		f.uv.pathFlag(),
 		f.uv.mirrorFlag(),
 		&cli.StringSliceFlag{Name: "target", Usage: "lock for nodes of `PYVER-OS-ARCH` (repeatable), e.g. 3.13-linux-x86_64, 3.12-linux-aarch64; default: this interpreter, or the targets the lock records", EnvVars: []string{"INFLUX_PY_TARGET"}, Destination: &f.targets},

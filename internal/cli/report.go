@@ -81,7 +81,10 @@ func hints(err error) []string {
 	)
 	switch {
 	case errors.As(err, &usage):
-		return []string{"run 'influx-py --help' or 'influx-py COMMAND --help' for usage"}
+		if usage.cmd != "" {
+			return []string{"run 'influx-py " + usage.cmd + " --help' for usage and examples"}
+		}
+		return []string{"run 'influx-py --help' or 'influx-py help COMMAND' for usage"}
 	case errors.As(err, &waited):
 		return []string{"another influx-py is still working on this venv; wait longer with --lock-timeout, or see to the process named above"}
 	case errors.As(err, &noSpace):
@@ -120,7 +123,7 @@ func hints(err error) []string {
 		return []string{"the uv archive or binary is not the one influx-py pins; nothing was installed or run",
 			"check --uv-mirror, or remove the cache entry and fetch again"}
 	case errors.As(err, &uvGone):
-		return []string{"pass --backend pip to install without uv, --uv PATH to use a uv you have, or --uv-mirror URL"}
+		return []string{"get it with 'influx-py uv fetch' (--uv-mirror URL for a mirror), use one you have with --uv PATH, or sync and add with --backend pip, which needs no uv"}
 	case errors.As(err, &hash), errors.As(err, &size):
 		return []string{"the file is not the one the lock was made with; nothing was installed",
 			"replace it with the original, or re-create the lock if the change is intended"}

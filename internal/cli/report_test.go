@@ -65,7 +65,7 @@ func TestReportCanceled(t *testing.T) {
 // TestReportHints gives each kind of failure a user can act on and checks
 // the exact hint lines, exit code 2 and the error line.
 func TestReportHints(t *testing.T) {
-	usageHint := "run 'influx-py --help' or 'influx-py COMMAND --help' for usage"
+	usageHint := "run 'influx-py --help' or 'influx-py help COMMAND' for usage"
 	hashHints := []string{
 		"the file is not the one the lock was made with; nothing was installed",
 		"replace it with the original, or re-create the lock if the change is intended",
@@ -77,7 +77,7 @@ func TestReportHints(t *testing.T) {
 		err   error
 		hints []string
 	}{
-		{"usage", usageError{errors.New("flag provided but not defined: -x")}, []string{usageHint}},
+		{"usage", usageError{err: errors.New("flag provided but not defined: -x")}, []string{usageHint}},
 		{"hash mismatch", fmt.Errorf("fetch: %w", &artifact.HashMismatchError{Name: "a-1.0-py3-none-any.whl", Source: "/w/a-1.0-py3-none-any.whl", Origin: artifact.SourceFindLinks, Expected: "aa", Actual: "bb"}), hashHints},
 		{"size mismatch", &artifact.SizeMismatchError{Name: "a.whl", Source: "https://x/a.whl", Origin: artifact.SourceDownload, Expected: 10, Actual: 9}, hashHints},
 		{"missing offline", &artifact.MissingError{Offline: true, Missing: []artifact.Request{{Name: "a-1.0-py3-none-any.whl", Package: "a 1.0"}}}, []string{"copy the files into a --find-links folder, or run once without --offline to fill the cache"}},
@@ -158,9 +158,9 @@ func TestReportGolden(t *testing.T) {
 	}{
 		{
 			name: "usage",
-			err:  usageError{errors.New(`sync takes no arguments, got ["extra"]`)},
+			err:  usageError{err: errors.New(`sync takes no arguments, got ["extra"]`)},
 			want: "influx-py: error: sync takes no arguments, got [\"extra\"]\n" +
-				"influx-py: hint: run 'influx-py --help' or 'influx-py COMMAND --help' for usage\n",
+				"influx-py: hint: run 'influx-py --help' or 'influx-py help COMMAND' for usage\n",
 		},
 		{
 			name: "child stderr, indented, each line prefixed",

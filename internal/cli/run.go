@@ -38,7 +38,7 @@ Examples:
 		Flags: activationFlags(f),
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
-				return usageError{fmt.Errorf("run needs a command: influx-py run [options] -- COMMAND [ARGS...]")}
+				return usageError{err: fmt.Errorf("run needs a command: influx-py run [options] -- COMMAND [ARGS...]")}
 			}
 			args := c.Args().Slice()
 			e := newEngine(g, stdio, version, f.verbose)

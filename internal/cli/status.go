@@ -32,7 +32,7 @@ Examples:
 		Flags: append(f.flags(), jsonFlag(&f.json)),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("status takes no arguments, got %q", c.Args().Slice())}
+				return usageError{err: fmt.Errorf("status takes no arguments, got %q", c.Args().Slice())}
 			}
 			e := newEngine(g, stdio, version, f.verbose)
 			st, err := e.Status(c.Context, engine.StatusOptions{Where: f.where(), CacheDir: f.cache()})

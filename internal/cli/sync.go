@@ -52,7 +52,7 @@ Examples:
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print what would change and change nothing", EnvVars: []string{"INFLUX_PY_DRY_RUN"}, Destination: &f.dryRun},
 			&cli.BoolFlag{Name: "allow-build", Usage: "install from a source distribution when no wheel fits (runs its build backend)", EnvVars: []string{"INFLUX_PY_ALLOW_BUILD"}, Destination: &f.allowBuild},
 			jsonFlag(&f.json),
-			&cli.StringFlag{Name: "backend", Value: "auto", Usage: "installer: auto (uv when it can be had, else pip), uv or pip", EnvVars: []string{"INFLUX_PY_BACKEND"}, Destination: &f.backend},
+			&cli.StringFlag{Name: "backend", Value: "auto", Usage: "install with `NAME`: auto (uv when it can be had, else pip), uv or pip", EnvVars: []string{"INFLUX_PY_BACKEND"}, Destination: &f.backend, Action: oneOf("backend", "auto", "uv", "pip")},
 			f.uv.pathFlag(),
 			f.uv.mirrorFlag(),
 			lockTimeoutFlag(&f.lockTimeout),
@@ -60,7 +60,7 @@ Examples:
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("sync takes no arguments, got %q", c.Args().Slice())}
+				return usageError{err: fmt.Errorf("sync takes no arguments, got %q", c.Args().Slice())}
 			}
 			e := newEngine(g, stdio, version, f.verbose)
 			res, err := e.Sync(c.Context, engine.SyncOptions{

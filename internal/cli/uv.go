@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -54,7 +55,7 @@ func uvCommand(g *global, stdio IO, version string) *cli.Command {
 	f := &uvCmdFlags{}
 	noArgs := func(c *cli.Context) error {
 		if c.NArg() > 0 {
-			return usageError{fmt.Errorf("%s takes no arguments, got %q", c.Command.FullName(), c.Args().Slice())}
+			return usageError{err: fmt.Errorf("%s takes no arguments, got %q", c.Command.FullName(), c.Args().Slice())}
 		}
 		return nil
 	}
@@ -70,12 +71,33 @@ Examples:
    influx-py uv fetch --uv-mirror https://artifacts.example.com/uv
    influx-py uv path
    influx-py uv verify`, pinnedUV(stdio)),
+		// A mistyped subcommand gets the same words as a mistyped command.
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return cli.ShowSubcommandHelp(c)
+			}
+			name := c.Args().First()
+			msg := fmt.Sprintf("unknown command %q for influx-py uv", name)
+			if s := suggest(name, c.Command.Subcommands); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			return usageError{err: errors.New(msg), cmd: "uv"}
+		},
 		Subcommands: []*cli.Command{
 			{
 				Name:      "fetch",
 				Usage:     "download and verify the pinned uv, then print its path",
 				UsageText: "influx-py uv fetch [options]",
-				Flags:     f.flags(),
+				Description: `Downloads the release archive of the pinned uv for this machine (once: a
+cached, verified uv is used as it is), checks its SHA-256 against the pin
+before opening it, extracts uv, checks that it reports the pinned version,
+and prints the path of the binary.
+
+Examples:
+   influx-py uv fetch
+   influx-py uv fetch --uv-mirror https://artifacts.example.com/uv
+   INFLUX_PY_CACHE_DIR=/var/cache/influx-py influx-py uv fetch`,
+				Flags: f.flags(),
 				Action: func(c *cli.Context) error {
 					if err := noArgs(c); err != nil {
 						return err
@@ -95,7 +117,14 @@ Examples:
 				Name:      "path",
 				Usage:     "print the path of the uv a sync would use, or why there is none",
 				UsageText: "influx-py uv path [options]",
-				Flags:     append(f.flags(), f.uv.pathFlag()),
+				Description: `Prints the path of the uv a sync would install with, without downloading
+anything: the cached, verified pinned uv, or the one --uv names. Exits 2,
+saying why, when there is none.
+
+Examples:
+   influx-py uv path
+   influx-py uv path --uv /usr/local/bin/uv`,
+				Flags: append(f.flags(), f.uv.pathFlag()),
 				Action: func(c *cli.Context) error {
 					if err := noArgs(c); err != nil {
 						return err
@@ -123,7 +152,14 @@ Examples:
 				Name:      "verify",
 				Usage:     "hash the cached uv again and run it",
 				UsageText: "influx-py uv verify [options]",
-				Flags:     f.flags(),
+				Description: `Hashes the cached uv's files against what was recorded when it was installed
+from the verified archive, and runs 'uv --version', which must report the
+pinned version. Nothing is downloaded or changed.
+
+Examples:
+   influx-py uv verify
+   influx-py uv verify --cache-dir /var/cache/influx-py`,
+				Flags: f.flags(),
 				Action: func(c *cli.Context) error {
 					if err := noArgs(c); err != nil {
 						return err
