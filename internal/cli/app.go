@@ -68,6 +68,7 @@ Examples:
    influx-py sync --plugin-dir /var/lib/influxdb3/plugins
    influx-py sync --offline --find-links /srv/wheels
    influx-py check --json`,
+		Metadata:               map[string]any{"environ": stdio.Environ},
 		Writer:                 stdio.Stdout,
 		ErrWriter:              stdio.Stderr,
 		HideHelpCommand:        false,

@@ -3,10 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -150,8 +152,8 @@ func TestLocationErrors(t *testing.T) {
 		{[]string{"sync", "--plugin-dir", "/nonexistent"}, nil, "pass --plugin-dir DIR (or set INFLUXDB3_PLUGIN_DIR) to an existing directory"},
 		{[]string{"check", "--plugin-dir", "/nonexistent"}, nil, "pass --plugin-dir DIR (or set INFLUXDB3_PLUGIN_DIR) to an existing directory"},
 		{[]string{"-v", "sync", "--dry-run", "--plugin-dir", "/nonexistent"}, nil, "pass --plugin-dir DIR (or set INFLUXDB3_PLUGIN_DIR) to an existing directory"},
-		{[]string{"sync", "--plugin-dir", empty}, new(*engine.NoLockError), "pass --lock FILE, or --plugin-dir DIR for a plugin dir that has a pylock.toml"},
-		{[]string{"check", "--json", "--plugin-dir", empty}, new(*engine.NoLockError), "pass --lock FILE, or --plugin-dir DIR for a plugin dir that has a pylock.toml"},
+		{[]string{"sync", "--plugin-dir", empty}, new(*engine.NoLockError), "make one with 'influx-py add SPEC...' (or 'influx-py add --from-plugins'), or pass --lock FILE, or --plugin-dir DIR for a plugin dir that has a pylock.toml"},
+		{[]string{"check", "--json", "--plugin-dir", empty}, new(*engine.NoLockError), "make one with 'influx-py add SPEC...' (or 'influx-py add --from-plugins'), or pass --lock FILE, or --plugin-dir DIR for a plugin dir that has a pylock.toml"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -170,7 +172,13 @@ func TestLocationErrors(t *testing.T) {
 			if stderr != want {
 				t.Errorf("stderr =\n%q\nwant\n%q", stderr, want)
 			}
-			if stdout != "" {
+			// With --json the error is also the result on stdout.
+			if slices.Contains(tt.args, "--json") {
+				var out jsonError
+				if jerr := json.Unmarshal([]byte(stdout), &out); jerr != nil || out.Error.Message != err.Error() || out.Error.Code != "no_lock" {
+					t.Errorf("stdout = %q, want a JSON error", stdout)
+				}
+			} else if stdout != "" {
 				t.Errorf("stdout = %q, want nothing", stdout)
 			}
 		})

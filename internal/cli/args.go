@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -11,8 +12,65 @@ import (
 // arguments, as uv, pip and git accept them: `add requests --plugin-dir
 // DIR`, `sync DIR --offline`. urfave/cli stops reading flags at the first
 // argument, so Interspersed moves them before it first.
+//
+// A command with --json that fails prints {"error": {...}} on stdout too,
+// so that a script reading stdout learns why.
 func Run(ctx context.Context, app *cli.App, args []string) error {
-	return app.RunContext(ctx, Interspersed(app, args))
+	args = Interspersed(app, args)
+	err := app.RunContext(ctx, args)
+	if err != nil && wantsJSON(app, args) {
+		writeJSONError(app.Writer, err)
+	}
+	return err
+}
+
+// wantsJSON reports whether the command args run has a --json flag that is
+// on: given before "--", or from INFLUX_PY_JSON.
+func wantsJSON(app *cli.App, args []string) bool {
+	cmd := commandOf(app, args)
+	if cmd == nil || findFlag(cmd.Flags, "json") == nil {
+		return false
+	}
+	on := false
+	if environ, ok := app.Metadata["environ"].([]string); ok {
+		for _, kv := range environ {
+			if v, ok := strings.CutPrefix(kv, "INFLUX_PY_JSON="); ok {
+				on, _ = strconv.ParseBool(v)
+			}
+		}
+	}
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		switch {
+		case a == "--json":
+			on = true
+		case strings.HasPrefix(a, "--json="):
+			on, _ = strconv.ParseBool(strings.TrimPrefix(a, "--json="))
+		}
+	}
+	return on
+}
+
+// commandOf is the (sub)command args name, or nil.
+func commandOf(app *cli.App, args []string) *cli.Command {
+	var cmd *cli.Command
+	cmds := app.Commands
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if isFlag(a) {
+			continue
+		}
+		next := findCommand(cmds, a)
+		if next == nil {
+			break
+		}
+		cmd, cmds = next, next.Subcommands
+	}
+	return cmd
 }
 
 // Interspersed rewrites args (args[0] is the program) so that each

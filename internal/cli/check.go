@@ -67,6 +67,9 @@ Examples:
 				printCheck(stdio.Stdout, res)
 			}
 			if !res.InSync {
+				// Drift is check's answer, not a failure: say on stderr
+				// what puts it right.
+				fmt.Fprintln(stdio.Stderr, "influx-py: hint: run 'influx-py sync' to make the venv match the lock ('influx-py sync --dry-run' shows what it would do)")
 				return exitCode(ExitDrift)
 			}
 			return nil

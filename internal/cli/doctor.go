@@ -43,7 +43,7 @@ Examples:
 				}
 			}
 			if f.json {
-				if err := writeJSON(stdio.Stdout, map[string]any{"ok": bad == 0, "checks": findings}); err != nil {
+				if err := writeJSON(stdio.Stdout, doctorJSON{OK: bad == 0, Checks: findings}); err != nil {
 					return err
 				}
 			} else {
@@ -64,4 +64,10 @@ Examples:
 			return nil
 		},
 	}
+}
+
+// doctorJSON is doctor's --json result.
+type doctorJSON struct {
+	OK     bool             `json:"ok"` // every check passed
+	Checks []engine.Finding `json:"checks"`
 }

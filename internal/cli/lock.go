@@ -52,7 +52,7 @@ Examples:
 					return err
 				}
 				if f.json {
-					if err := writeJSON(stdio.Stdout, map[string]any{"lock": chk.Lock, "fresh": len(chk.Stale) == 0, "stale": nonNil(chk.Stale), "adopted": chk.Adopted}); err != nil {
+					if err := writeJSON(stdio.Stdout, lockCheckJSON{Lock: chk.Lock, Fresh: len(chk.Stale) == 0, Stale: nonNil(chk.Stale), Adopted: chk.Adopted}); err != nil {
 						return err
 					}
 				} else {
@@ -110,4 +110,12 @@ func printLock(w io.Writer, r *engine.LockResult) {
 	} else {
 		fmt.Fprintf(w, "unchanged: %s (%d packages)\n", r.Lock, r.Packages)
 	}
+}
+
+// lockCheckJSON is lock --check's --json result.
+type lockCheckJSON struct {
+	Lock    string           `json:"lock"`
+	Fresh   bool             `json:"fresh"` // the lock still answers its requirements
+	Stale   []string         `json:"stale"` // why not
+	Adopted *engine.Adoption `json:"adopted"`
 }

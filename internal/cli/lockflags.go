@@ -25,6 +25,7 @@ type lockFlags struct {
 	lockTimeout  time.Duration
 	absolute     bool
 	targets      cli.StringSlice
+	indexTimeout time.Duration
 }
 
 func (f *lockFlags) commandFlags() []cli.Flag {
@@ -34,6 +35,7 @@ func (f *lockFlags) commandFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "find-links", Usage: "also look for files in `DIR` (repeatable); recorded in the lock", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
 		offlineFlag(&f.offline, "resolve from --find-links alone, without any index"),
 		&cli.BoolFlag{Name: "allow-build", Usage: "allow source distributions when no wheel fits", EnvVars: []string{"INFLUX_PY_ALLOW_BUILD"}, Destination: &f.allowBuild},
+		&cli.DurationFlag{Name: "index-timeout", Value: 5 * time.Second, Usage: "fail when an index does not answer within `DURATION`", EnvVars: []string{"INFLUX_PY_INDEX_TIMEOUT"}, Destination: &f.indexTimeout},
 		&cli.StringFlag{Name: "backend", Value: "auto", Usage: "resolve and install with `NAME`: auto (uv when it can be had, else pip), uv or pip", EnvVars: []string{"INFLUX_PY_BACKEND"}, Destination: &f.backend, Action: oneOf("backend", "auto", "uv", "pip")},
 		f.uv.pathFlag(),
 		f.uv.mirrorFlag(),
@@ -60,6 +62,7 @@ func (f *lockFlags) options() engine.LockOptions {
 		AllowBuild:    f.allowBuild,
 		LockTimeout:   f.lockTimeout,
 		AbsolutePaths: f.absolute,
+		IndexTimeout:  f.indexTimeout,
 	}
 	// nil means "as the lock records"; a given flag replaces the record.
 	if v := f.extraIndex.Value(); len(v) > 0 {

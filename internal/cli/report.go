@@ -39,16 +39,54 @@ func Report(w io.Writer, err error) int {
 	}
 	// Every line carries the prefix, so that a multi-line message (a child's
 	// stderr, each of several lock errors) stays attributable in a log.
-	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+	msg := err.Error()
+	var syntax *lockfile.SyntaxError
+	if errors.As(err, &syntax) && strings.HasSuffix(msg, syntax.Error()) {
+		// The lines of the lock around the fault, with a marker under it.
+		msg = strings.TrimSuffix(msg, syntax.Error()) + syntax.Detail()
+	}
+	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
 		fmt.Fprintf(w, "influx-py: error: %s\n", Escape(line))
 	}
-	for _, h := range hints(err) {
+	_, hints := diagnose(err)
+	for _, h := range hints {
 		fmt.Fprintf(w, "influx-py: hint: %s\n", Escape(h))
 	}
 	return ExitError
 }
 
-func hints(err error) []string {
+// jsonError is a failed command's result under --json: the same message
+// and hints as on stderr, and the kind of failure as a stable code.
+type jsonError struct {
+	Error struct {
+		Message string `json:"message"`
+		Hint    string `json:"hint"` // the hints, one per line; "" when there are none
+		Code    string `json:"code"`
+	} `json:"error"`
+}
+
+// writeJSONError writes err as a jsonError; nothing for a run that did
+// not fail (check's drift has a result of its own).
+func writeJSONError(w io.Writer, err error) {
+	var code exitCode
+	if err == nil || errors.As(err, &code) {
+		return
+	}
+	var out jsonError
+	out.Error.Message = strings.TrimRight(err.Error(), "\n")
+	if isCanceled(err) {
+		out.Error.Code, out.Error.Message = "interrupted", "interrupted; the venv is left for the next sync to repair"
+	} else {
+		var hints []string
+		out.Error.Code, hints = diagnose(err)
+		out.Error.Hint = strings.Join(hints, "\n")
+	}
+	writeJSON(w, out)
+}
+
+// diagnose names the kind of a failure (the code of a --json error) and
+// what the user can do about it.
+func diagnose(err error) (code string, hints []string) {
 	var (
 		usage    usageError
 		hash     *artifact.HashMismatchError
@@ -61,6 +99,7 @@ func hints(err error) []string {
 		notVenv  *engine.NotVenvError
 		noLock   *engine.NoLockError
 		badLock  *lockfile.ValidationError
+		syntax   *lockfile.SyntaxError
 		badPyver *engine.VenvPythonError
 		uvSum    *uvbin.ChecksumError
 		uvGone   interface{ Unavailable() string }
@@ -77,87 +116,101 @@ func hints(err error) []string {
 		traced   *engine.TracedError
 		noPlug   *engine.NoPluginsError
 		unfound  *engine.UnfoundError
+		noIndex  *engine.IndexUnreachableError
 		target   *engine.TargetError
 	)
 	switch {
 	case errors.As(err, &usage):
 		if usage.cmd != "" {
-			return []string{"run 'influx-py " + usage.cmd + " --help' for usage and examples"}
+			return "usage", []string{"run 'influx-py " + usage.cmd + " --help' for usage and examples"}
 		}
-		return []string{"run 'influx-py --help' or 'influx-py help COMMAND' for usage"}
+		return "usage", []string{"run 'influx-py --help' or 'influx-py help COMMAND' for usage"}
 	case errors.As(err, &waited):
-		return []string{"another influx-py is still working on this venv; wait longer with --lock-timeout, or see to the process named above"}
+		return "lock_timeout", []string{"another influx-py is still working on this venv; wait longer with --lock-timeout, or see to the process named above"}
 	case errors.As(err, &noSpace):
-		return []string{"nothing was changed; free space on the filesystem holding " + noSpace.Dir + ", or put the venv elsewhere with --venv"}
+		return "no_space", []string{"nothing was changed; free space on the filesystem holding " + noSpace.Dir + ", or put the venv elsewhere with --venv"}
 	case errors.As(err, &overw):
-		return []string{"nothing was changed; the lock asks for a wheel that clobbers another distribution: lock another version, or remove the package"}
+		return "overwrite", []string{"nothing was changed; the lock asks for a wheel that clobbers another distribution: lock another version, or remove the package"}
 	case errors.As(err, &unsafeD):
-		return []string{"make it yours alone (chown, chmod 700), or pass --cache-dir DIR (INFLUX_PY_CACHE_DIR)"}
+		return "unsafe_cache", []string{"make it yours alone (chown, chmod 700), or pass --cache-dir DIR (INFLUX_PY_CACHE_DIR)"}
 	case errors.As(err, &unsafe), errors.As(err, &mismatch):
-		return []string{"nothing was installed; the wheel is not what a lock may install: lock another file, or remove the package"}
+		return "unsafe_wheel", []string{"nothing was installed; the wheel is not what a lock may install: lock another file, or remove the package"}
 	case errors.As(err, &unsafeUn):
-		return []string{"nothing was changed; remove the venv (influx-py sync makes it again) rather than let an installer delete outside it"}
+		return "unsafe_uninstall", []string{"nothing was changed; remove the venv (influx-py sync makes it again) rather than let an installer delete outside it"}
 	case errors.As(err, &dropped):
-		return []string{"the lock is unchanged; re-lock on a machine of the platform that requirement is for, or remove it with 'influx-py remove'"}
+		return "dropped_requirement", []string{"the lock is unchanged; re-lock on a machine of the platform that requirement is for, or remove it with 'influx-py remove'"}
 	case errors.As(err, &hashPin):
-		return []string{"the lock is unchanged; the --hash pin is for another file: correct the pin, or pin the version whose file it names"}
+		return "hash_pin", []string{"the lock is unchanged; the --hash pin is for another file: correct the pin, or pin the version whose file it names"}
 	case errors.As(err, &option):
-		return []string{"the lock is unchanged; remove the option from the file, or give what it means on influx-py's command line"}
+		return "requirements_option", []string{"the lock is unchanged; remove the option from the file, or give what it means on influx-py's command line"}
 	case errors.As(err, &target):
 		add := "influx-py lock --target " + target.Here
 		for _, t := range target.Targets {
 			add += " --target " + t
 		}
 		if target.Relock {
-			return []string{"lock for this machine too (" + add + "), or pass --no-sync to lock for the other nodes only"}
+			return "target", []string{"lock for this machine too (" + add + "), or pass --no-sync to lock for the other nodes only"}
 		}
-		return []string{"nothing was changed; lock for this machine too: " + add}
+		return "target", []string{"nothing was changed; lock for this machine too: " + add}
+	case errors.As(err, &noIndex):
+		return "index_unreachable", []string{"the lock is unchanged; check the network and the index URL (--index-url), wait longer with --index-timeout, or resolve from files without an index: --offline --find-links DIR"}
 	case errors.As(err, &unfound):
-		return []string{"correct the requirements named, or put wheels that provide them in a --find-links folder (or pass --index-url)"}
+		switch {
+		case unfound.NoSources:
+			return "not_found", []string{"the lock is unchanged; give the folder of wheels with --find-links DIR, or resolve from an index without --offline"}
+		case len(unfound.Missing) == 0:
+			return "not_found", []string{"the lock is unchanged; pass --allow-build to build them from source (their build runs their code), or put wheels of them in a --find-links folder"}
+		}
+		return "not_found", []string{"the lock is unchanged; correct the requirements named, or put wheels that provide them in a --find-links folder (or pass --index-url)"}
 	case errors.As(err, &traced):
-		return []string{"the lock is unchanged; correct the requirement in the file named, or put a wheel that provides it in a --find-links folder",
+		return "resolver", []string{"the lock is unchanged; correct the requirement in the file named, or put a wheel that provides it in a --find-links folder",
 			"run again with -v to see every command influx-py runs"}
 	case errors.As(err, &noPlug):
-		return []string{"give each plugin a requirements.txt (or [dependencies] python in its manifest.toml), or add requirements by name: influx-py add SPEC"}
+		return "no_plugins", []string{"give each plugin a requirements.txt (or [dependencies] python in its manifest.toml), or add requirements by name: influx-py add SPEC"}
 	case errors.As(err, &uvSum):
-		return []string{"the uv archive or binary is not the one influx-py pins; nothing was installed or run",
+		return "uv_checksum", []string{"the uv archive or binary is not the one influx-py pins; nothing was installed or run",
 			"check --uv-mirror, or remove the cache entry and fetch again"}
 	case errors.As(err, &uvGone):
-		return []string{"get it with 'influx-py uv fetch' (--uv-mirror URL for a mirror), use one you have with --uv PATH, or sync and add with --backend pip, which needs no uv"}
+		return "uv_unavailable", []string{"get it with 'influx-py uv fetch' (--uv-mirror URL for a mirror), use one you have with --uv PATH, or sync and add with --backend pip, which needs no uv"}
 	case errors.As(err, &hash), errors.As(err, &size):
-		return []string{"the file is not the one the lock was made with; nothing was installed",
+		return "hash_mismatch", []string{"the file is not the one the lock was made with; nothing was installed",
 			"replace it with the original, or re-create the lock if the change is intended"}
 	case errors.As(err, &missing):
 		if missing.Offline {
-			return []string{"copy the files into a --find-links folder, or run once without --offline to fill the cache"}
+			return "missing_file", []string{"copy the files into a --find-links folder, or run once without --offline to fill the cache"}
 		}
-		return []string{"check the lock's url entries and your network, or pass --find-links DIR"}
+		return "missing_file", []string{"check the lock's url entries and your network, or pass --find-links DIR"}
 	case errors.As(err, &noPy), errors.As(err, &probe):
-		return []string{"choose an interpreter with --python PATH (or INFLUX_PY_PYTHON)"}
+		return "no_interpreter", []string{"choose an interpreter with --python PATH (or INFLUX_PY_PYTHON)"}
 	case errors.As(err, &noWheel):
 		if noWheel.HasSdist {
-			return []string{"lock wheels built for this platform, or pass --allow-build to build the sdist"}
+			return "no_wheel", []string{"lock wheels built for this platform, or pass --allow-build to build the sdist"}
 		}
-		return []string{"lock wheels built for this platform and Python version"}
+		return "no_wheel", []string{"lock wheels built for this platform and Python version"}
 	case errors.As(err, &notVenv):
-		return []string{"influx-py only replaces directories it recognises as venvs; move it away or choose --venv"}
+		return "not_venv", []string{"influx-py only replaces directories it recognises as venvs; move it away or choose --venv"}
 	case errors.As(err, &noLock):
-		return []string{"pass --lock FILE, or --plugin-dir DIR for a plugin dir that has a pylock.toml"}
+		return "no_lock", []string{"make one with 'influx-py add SPEC...' (or 'influx-py add --from-plugins'), or pass --lock FILE, or --plugin-dir DIR for a plugin dir that has a pylock.toml"}
+	case errors.As(err, &syntax):
+		return "bad_lock", []string{"the lock is not TOML, so no command can read it (influx-py lock neither): fix the line shown, or restore the file from version control"}
 	case errors.As(err, &badLock):
-		return []string{"fix the lock file, or re-create it with the tool that wrote it"}
+		return "bad_lock", []string{"fix the lock file, or re-create it with the tool that wrote it"}
 	case errors.As(err, &badPyver):
-		return []string{"remove the venv to let influx-py rebuild it for this interpreter, or pass the venv's own --python"}
+		return "venv_python", []string{"remove the venv to let influx-py rebuild it for this interpreter, or pass the venv's own --python"}
 	case errors.As(err, &child):
-		return []string{"run again with -v to see every command influx-py runs"}
+		return "child_failed", []string{"run again with -v to see every command influx-py runs"}
 	case errors.Is(err, engine.ErrNoPluginDir):
-		return []string{"pass --plugin-dir DIR (or set INFLUXDB3_PLUGIN_DIR) to an existing directory"}
+		return "no_plugin_dir", []string{"pass --plugin-dir DIR (or set INFLUXDB3_PLUGIN_DIR) to an existing directory"}
 	}
-	return nil
+	return "error", nil
 }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	// Requirements (">=", "<") and markers are not HTML: write them as
+	// they are.
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 

@@ -90,7 +90,7 @@ func TestReportHints(t *testing.T) {
 		{"no wheel, sdist", &lockfile.NoMatchingWheelError{Package: "numpy", Version: "2.0", WheelTags: []string{"cp312-cp312-win_amd64"}, HasSdist: true}, []string{"lock wheels built for this platform, or pass --allow-build to build the sdist"}},
 		{"no wheel", &lockfile.NoMatchingWheelError{Package: "numpy", Version: "2.0", WheelTags: []string{"cp312-cp312-win_amd64"}}, []string{"lock wheels built for this platform and Python version"}},
 		{"not a venv", &engine.NotVenvError{Path: "/p/.venv", Reason: "no pyvenv.cfg"}, []string{"influx-py only replaces directories it recognises as venvs; move it away or choose --venv"}},
-		{"no lock", &engine.NoLockError{Path: "/p/pylock.toml"}, []string{"pass --lock FILE, or --plugin-dir DIR for a plugin dir that has a pylock.toml"}},
+		{"no lock", &engine.NoLockError{Path: "/p/pylock.toml"}, []string{"make one with 'influx-py add SPEC...' (or 'influx-py add --from-plugins'), or pass --lock FILE, or --plugin-dir DIR for a plugin dir that has a pylock.toml"}},
 		{"bad lock", &lockfile.ValidationError{File: "/p/pylock.toml", Index: -1, Field: "lock-version", Msg: "missing"}, []string{"fix the lock file, or re-create it with the tool that wrote it"}},
 		{"bad lock, several", fmt.Errorf("read lock: %w", lockfile.ValidationErrors{
 			{File: "pylock.toml", Index: 0, Package: "a", Field: "version", Msg: "bad"},
@@ -101,7 +101,7 @@ func TestReportHints(t *testing.T) {
 		{"no plugin dir", fmt.Errorf("plugin dir /nonexistent: %w", engine.ErrNoPluginDir), []string{"pass --plugin-dir DIR (or set INFLUXDB3_PLUGIN_DIR) to an existing directory"}},
 		{"plain", errors.New("boom"), nil},
 		{"deadline is an ordinary error", fmt.Errorf("download: %w", context.DeadlineExceeded), nil},
-		{"lock syntax", &lockfile.SyntaxError{File: "pylock.toml", Line: 3, Column: 1, Msg: "expected ="}, nil},
+		{"lock syntax", &lockfile.SyntaxError{File: "pylock.toml", Line: 3, Column: 1, Msg: "expected ="}, []string{"the lock is not TOML, so no command can read it (influx-py lock neither): fix the line shown, or restore the file from version control"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -301,14 +301,17 @@ func TestWriteJSON(t *testing.T) {
   "venv": "/p/.venv",
   "lock": "/p/pylock.toml",
   "python": "",
+  "python_version": "",
   "in_sync": true,
   "problems": [],
   "plan": {
     "install": [],
     "replace": [],
     "remove": [],
-    "keep": []
-  }
+    "keep": [],
+    "adopted": []
+  },
+  "damage": []
 }
 `
 	if out.String() != want {

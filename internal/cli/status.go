@@ -57,18 +57,23 @@ func printStatus(w io.Writer, st *engine.Status) {
 	for _, p := range st.Problems {
 		fmt.Fprintf(w, "             %s\n", p)
 	}
-	fmt.Fprintf(w, "python:      %s (venv made by Python %s)\n", st.Python, orNone(st.PythonVersion))
-	fmt.Fprintf(w, "backend:     %s\n", orNone(st.Backend))
-	fmt.Fprintf(w, "uv:          %s\n", orNone(st.UVVersion))
+	made := "no venv"
+	if st.VenvPythonVersion != "" {
+		made = "the venv was made by Python " + st.VenvPythonVersion
+	}
+	fmt.Fprintf(w, "python:      %s (%s)\n", st.Python, made)
+	fmt.Fprintf(w, "backend:     %s\n", orNone(st.Backend, "none: not synced by influx-py"))
+	fmt.Fprintf(w, "uv:          %s\n", orNone(st.UVVersion, "none cached"))
 	fmt.Fprintf(w, "lock:        %s (sha256 %s)\n", st.Lock, st.LockDigest)
 	fmt.Fprintf(w, "in sync:     %v\n", st.InSync)
 	fmt.Fprintf(w, "packages:    %d\n", len(st.Installed))
 	fmt.Fprintf(w, "fingerprint: %s\n", st.Fingerprint)
 }
 
-func orNone(s string) string {
+// orNone is s, or what its absence means.
+func orNone(s, none string) string {
 	if s == "" {
-		return "none"
+		return none
 	}
 	return s
 }

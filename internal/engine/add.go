@@ -29,14 +29,16 @@ type AddOptions struct {
 // that asked for what failed.
 func (e *Engine) Add(ctx context.Context, o AddOptions) (*LockResult, error) {
 	var add []string
+	d := &Declared{Hashes: map[string][]HashPin{}, Origins: map[string][]Origin{}}
 	for _, s := range o.Specs {
 		r, err := pep508.ParseRequirement(s)
 		if err != nil {
 			return nil, fmt.Errorf("requirement %q: %w", s, err)
 		}
 		add = append(add, r.String())
+		n := pep508.NormalizeName(r.Name)
+		d.Origins[n] = append(d.Origins[n], Origin{Where: "the command line"})
 	}
-	d := &Declared{}
 	for _, f := range o.RequirementFiles {
 		lines, opts, err := reqs.ParseRequirements(f)
 		if err != nil {
@@ -95,7 +97,7 @@ func (e *Engine) Add(ctx context.Context, o AddOptions) (*LockResult, error) {
 	res, err := e.Relock(ctx, o.Lock, func(old []string) ([]string, error) {
 		return mergeRequirements(old, add)
 	})
-	if res != nil {
+	if res != nil && d.Needs != nil {
 		res.PluginNeeds = d.Needs
 	}
 	return res, err

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/influx-py/influx-py/internal/venv"
 )
@@ -22,13 +23,25 @@ type CheckResult struct {
 	Venv          string   `json:"venv"`
 	Lock          string   `json:"lock"`
 	Python        string   `json:"python"`
-	PythonVersion string   `json:"python_version,omitempty"`
+	PythonVersion string   `json:"python_version"`
 	InSync        bool     `json:"in_sync"`
 	Problems      []string `json:"problems"` // about the venv as a whole
-	Plan          *Plan    `json:"plan,omitempty"`
+	Plan          *Plan    `json:"plan"`
 	// Damage is what --verify found: files changed, missing or added
 	// since the sync.
-	Damage []venv.Damage `json:"damage,omitempty"`
+	Damage []venv.Damage `json:"damage"`
+}
+
+// MarshalJSON writes the result with an empty plan and lists rather than
+// null.
+func (r CheckResult) MarshalJSON() ([]byte, error) {
+	type plain CheckResult
+	q := plain(r)
+	if q.Plan == nil {
+		q.Plan = MakePlan(nil, nil, nil)
+	}
+	q.Problems, q.Damage = orEmpty(q.Problems), orEmpty(q.Damage)
+	return json.Marshal(q)
 }
 
 // Check compares the venv with the lock and changes nothing. When the stamp
@@ -48,7 +61,7 @@ func (e *Engine) Check(ctx context.Context, opts CheckOptions) (*CheckResult, er
 	if ok, _ := s.upToDate(); ok {
 		res.InSync = len(res.Damage) == 0
 		res.PythonVersion = s.stamp.Interpreter.Version
-		res.Plan = MakePlan(nil, nil, nil)
+		res.Plan = s.stampPlan()
 		return res, nil
 	}
 	info, err := e.probe(ctx, opts.CacheDir, s.loc.Python)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -350,48 +351,95 @@ func anyFile(files []string, pin HashPin) bool {
 
 // UnfoundError names every declared requirement that the index and the
 // find-links folders have no file for at all, with where each was
-// declared: what a resolver reports one at a time.
+// declared (what a resolver reports one at a time), and the projects that
+// have only source distributions where wheels are required.
 type UnfoundError struct {
-	Missing []string // "adtk (plugin influxdata/stateless_adtk_detector (requirements.txt:3))"
-	Err     error    // the resolver's own failure
+	Missing   []string // "adtk (plugin influxdata/stateless_adtk_detector (requirements.txt:3))"
+	SdistOnly []string // "legacy-pkg 1.0 (an sdist only)"
+	// NoSources: --offline without any --find-links folder.
+	NoSources bool
+	Err       error // the resolver's own failure
 }
 
 func (e *UnfoundError) Error() string {
-	return "no file on the index or in --find-links for:\n  " + strings.Join(e.Missing, "\n  ")
+	var parts []string
+	if len(e.Missing) > 0 {
+		parts = append(parts, "no file on the index or in --find-links for:\n  "+strings.Join(e.Missing, "\n  "))
+	}
+	if len(e.SdistOnly) > 0 {
+		parts = append(parts, "only source distributions, and wheels are required without --allow-build, for:\n  "+strings.Join(e.SdistOnly, "\n  "))
+	}
+	if e.NoSources {
+		parts = append(parts, "--offline resolves from --find-links folders only, and none was given")
+	}
+	return strings.Join(parts, "\n")
 }
 
 func (e *UnfoundError) Unwrap() error { return e.Err }
 
-// unfound asks the sources for each declared requirement after a failed
-// resolution; nil when each has some file (the failure is a conflict, or
-// a dependency's) or when the sources cannot be asked.
-func (e *Engine) unfound(ctx context.Context, d *Declared, src sources, resolveErr error) error {
-	if d == nil || len(d.Origins) == 0 {
-		return nil
-	}
+// resolverNameRE finds the projects a resolver's failure is about: pip's
+// "No matching distribution found for NAME", uv's "Because NAME was not
+// found" and "NAME==1.0 has no usable wheels".
+var resolverNameRE = regexp.MustCompile(`(?:no matching distribution found for|because|and) ([a-z0-9][a-z0-9._-]*)(?:[<>=!~ ;\[(]|$)`)
+
+// unfound asks the sources, after a failed resolution, for each declared
+// requirement and each project the failure names; nil when each has a
+// usable file (the failure is a conflict) or when the sources cannot be
+// asked.
+func (e *Engine) unfound(ctx context.Context, d *Declared, src sources, allowSdist bool, resolveErr error) error {
+	ue := &UnfoundError{Err: resolveErr, NoSources: src.offline && len(src.findLinks) == 0}
 	client := &index.Client{HTTP: e.HTTP, FindLinks: src.findLinks, Offline: src.offline}
 	if !src.offline {
 		client.IndexURL = src.indexURL
 	}
-	names := make([]string, 0, len(d.Origins))
-	for n := range d.Origins {
-		names = append(names, n)
+	names := map[string]bool{}
+	if d != nil {
+		for n := range d.Origins {
+			names[n] = true
+		}
 	}
-	sort.Strings(names)
-	var missing []string
-	for _, n := range names {
+	for _, m := range resolverNameRE.FindAllStringSubmatch(strings.ToLower(resolveErr.Error()), -1) {
+		if n := pep508.NormalizeName(strings.TrimRight(m[1], ".")); pep508.ValidName(n) {
+			names[n] = true
+		}
+	}
+	sorted := make([]string, 0, len(names))
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	for _, n := range sorted {
 		files, err := client.Files(ctx, n) // a 404 is no files
 		if err != nil {
 			return nil
 		}
-		if len(files) == 0 {
-			missing = append(missing, fmt.Sprintf("%s (%s)", n, joinOrigins(d.Origins[n])))
+		var origins []Origin
+		if d != nil {
+			origins = d.Origins[n]
+		}
+		label := n
+		if len(origins) > 0 {
+			label = fmt.Sprintf("%s (%s)", n, joinOrigins(origins))
+		}
+		wheels := 0
+		for _, f := range files {
+			if f.IsWheel() {
+				wheels++
+			}
+		}
+		switch {
+		case len(files) == 0 && len(origins) > 0:
+			// An undeclared name with no files may just be a word of the
+			// message; a declared one is surely missing.
+			ue.Missing = append(ue.Missing, label)
+		case len(files) > 0 && wheels == 0 && !allowSdist:
+			ue.SdistOnly = append(ue.SdistOnly, label)
 		}
 	}
-	if len(missing) == 0 {
+	if len(ue.Missing) == 0 && len(ue.SdistOnly) == 0 && !ue.NoSources {
 		return nil
 	}
-	return &UnfoundError{Missing: missing, Err: resolveErr}
+	return ue
 }
 
 // TracedError is a resolver failure with the files and lines that asked

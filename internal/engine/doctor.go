@@ -17,7 +17,7 @@ type Finding struct {
 	Check  string `json:"check"`
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail"`
-	Hint   string `json:"hint,omitempty"`
+	Hint   string `json:"hint"`
 }
 
 // DoctorOptions are doctor's inputs.

@@ -46,6 +46,10 @@ type LockOptions struct {
 	// AbsolutePaths records files outside the lock's folder by absolute
 	// path; by default they are relative to it (with "..").
 	AbsolutePaths bool
+	// IndexTimeout bounds the wait for each index to answer before the
+	// resolver starts (0: 5 seconds): an index that does not answer fails
+	// the command in seconds, not after the resolver's retries.
+	IndexTimeout time.Duration
 	// Targets are the kinds of node to lock for ("3.13-linux-x86_64",
 	// --target): one resolution each, merged into one lock. nil means as
 	// the lock records (none: this interpreter).
@@ -70,19 +74,19 @@ type LockResult struct {
 	Packages     int          `json:"packages"`
 	// Adopted is set when the old lock recorded no requirements and
 	// influx-py took its top-level packages for them.
-	Adopted *Adoption   `json:"adopted,omitempty"`
-	Sync    *SyncResult `json:"sync,omitempty"`
+	Adopted *Adoption   `json:"adopted"` // null unless adopted
+	Sync    *SyncResult `json:"sync"`    // null without a sync
 	// PluginNeeds are the plugins that plugins depend on, which are not
 	// Python packages and not locked (add --from-plugins).
-	PluginNeeds []reqs.PluginNeed `json:"plugin_needs,omitempty"`
+	PluginNeeds []reqs.PluginNeed `json:"plugin_needs"`
 }
 
 // LockChange is one package whose pin the rewrite changed. Old is empty for
 // an added package, New for a removed one.
 type LockChange struct {
 	Name string `json:"name"`
-	Old  string `json:"old,omitempty"`
-	New  string `json:"new,omitempty"`
+	Old  string `json:"old"`
+	New  string `json:"new"`
 }
 
 // LockCheck is what lock --check found.
@@ -91,7 +95,7 @@ type LockCheck struct {
 	Stale []string `json:"stale"` // why the lock no longer answers its requirements
 	// Adopted is set for a lock that records no requirements: what
 	// influx-py took them to be.
-	Adopted *Adoption `json:"adopted,omitempty"`
+	Adopted *Adoption `json:"adopted"` // null for a lock that records them
 }
 
 // CheckLock reports whether the lock still answers the requirements it
@@ -165,7 +169,7 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", loc.Lock, err)
 	}
-	res := &LockResult{Lock: loc.Lock, Changes: []LockChange{}}
+	res := &LockResult{Lock: loc.Lock, Changes: []LockChange{}, PluginNeeds: []reqs.PluginNeed{}}
 	lockDir := filepath.Dir(loc.Lock)
 	if old != nil && !proj.Recorded {
 		fl := proj.FindLinks
@@ -211,6 +215,11 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 	// pages, the files, the sync) and nothing after it.
 	e = e.withCredentials(append(append([]string{src.indexURL}, src.extra...), src.findLinks...))
 	proj.Requirements = reqs
+	if !src.offline {
+		if err := e.reachIndexes(ctx, append([]string{src.indexURL}, src.extra...), opts.IndexTimeout); err != nil {
+			return nil, err
+		}
+	}
 	pins, backendName, err := e.resolveAll(ctx, opts, loc, info, old, src, reqs)
 	if err == nil && opts.Declared != nil && opts.Declared.venv != nil {
 		// A distribution of the venv that the resolution left out (a
@@ -230,8 +239,8 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 		}
 	}
 	if err != nil {
-		if uerr := e.unfound(ctx, opts.Declared, src, err); uerr != nil {
-			return nil, fmt.Errorf("%w\nthe lock is unchanged", uerr)
+		if uerr := e.unfound(ctx, opts.Declared, src, opts.AllowBuild, err); uerr != nil {
+			return nil, uerr
 		}
 		return nil, opts.Declared.trace(err)
 	}
@@ -558,6 +567,67 @@ func sweepLockCandidates(lockPath string) {
 	for _, m := range matches {
 		os.Remove(m)
 	}
+}
+
+// IndexUnreachableError is an index that did not answer in time.
+type IndexUnreachableError struct {
+	URL     string // redacted
+	Timeout time.Duration
+	Err     error
+}
+
+func (e *IndexUnreachableError) Error() string {
+	if errors.Is(e.Err, context.DeadlineExceeded) {
+		return fmt.Sprintf("index %s does not answer within %s", e.URL, e.Timeout)
+	}
+	return fmt.Sprintf("index %s cannot be reached: %v", e.URL, e.Err)
+}
+
+func (e *IndexUnreachableError) Unwrap() error { return e.Err }
+
+// reachIndexes asks each index for its root page's headers, and fails
+// when one does not answer within timeout. Any HTTP answer counts (some
+// servers refuse HEAD); what the index then says is the resolver's
+// business.
+func (e *Engine) reachIndexes(ctx context.Context, urls []string, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	client := e.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+	for _, u := range urls {
+		if u == "" || !strings.HasPrefix(u, "http") {
+			continue
+		}
+		tctx, cancel := context.WithTimeout(ctx, timeout)
+		req, err := http.NewRequestWithContext(tctx, http.MethodHead, redact.Strip(u), nil)
+		if err != nil {
+			cancel()
+			return fmt.Errorf("index %s: %w", redact.URL(u), err)
+		}
+		resp, err := client.Do(req)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return &IndexUnreachableError{URL: redact.URL(u), Timeout: timeout, Err: unwrapURLError(err)}
+		}
+		resp.Body.Close()
+	}
+	return nil
+}
+
+// unwrapURLError drops net/http's "Head \"url\": " prefix, which repeats
+// the URL (with its credentials redacted by nobody).
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // pingIndex checks that an index root answers.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"sort"
 )
 
@@ -24,7 +25,7 @@ type Have struct {
 	// SHA256 is the digest of the file it was installed from, as recorded in
 	// influx-py's stamp; empty when influx-py did not install it (someone ran
 	// pip by hand), in which case its content cannot be vouched for.
-	SHA256 string `json:"sha256,omitempty"`
+	SHA256 string `json:"sha256"`
 }
 
 // Change is a distribution whose installed form differs from the lock.
@@ -44,7 +45,23 @@ type Plan struct {
 	// Adopted are the distributions of Keep that another installer put
 	// there and that this sync found to be the lock's wheels, file for
 	// file: kept, not reinstalled.
-	Adopted []Want `json:"adopted,omitempty"`
+	Adopted []Want `json:"adopted"`
+}
+
+// MarshalJSON writes every list, empty ones as [] (never null).
+func (p Plan) MarshalJSON() ([]byte, error) {
+	type plain Plan
+	q := plain(p)
+	q.Install, q.Keep, q.Adopted = orEmpty(q.Install), orEmpty(q.Keep), orEmpty(q.Adopted)
+	q.Replace, q.Remove = orEmpty(q.Replace), orEmpty(q.Remove)
+	return json.Marshal(q)
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // Empty reports whether the venv already matches.
@@ -62,7 +79,7 @@ func MakePlan(want []Want, have []Have, keep []string) *Plan {
 	}
 	wanted := make(map[string]bool, len(want))
 	// Empty lists rather than nil, so that --json shows [] and not null.
-	p := &Plan{Install: []Want{}, Replace: []Change{}, Remove: []Have{}, Keep: []Want{}}
+	p := &Plan{Install: []Want{}, Replace: []Change{}, Remove: []Have{}, Keep: []Want{}, Adopted: []Want{}}
 	for _, w := range want {
 		wanted[w.Name] = true
 		h, ok := installed[w.Name]

@@ -88,4 +88,7 @@ func norm(p *Plan) {
 	if p.Keep == nil {
 		p.Keep = []Want{}
 	}
+	if p.Adopted == nil {
+		p.Adopted = []Want{}
+	}
 }

@@ -23,19 +23,33 @@ type StatusOptions struct {
 // machines; Fingerprint, the installed set and the versions do not, so two
 // nodes synced to the same lock with the same Python can be compared.
 type Status struct {
-	Venv          string           `json:"venv"`
-	Lock          string           `json:"lock"`
-	Healthy       bool             `json:"healthy"`
-	Problems      []string         `json:"problems"`
-	Python        string           `json:"python"`
-	PythonVersion string           `json:"python_version"`
-	Backend       string           `json:"backend"`
-	BackendReason string           `json:"backend_reason,omitempty"`
-	UVVersion     string           `json:"uv_version,omitempty"`
-	LockDigest    string           `json:"lock_digest"`
-	InSync        bool             `json:"in_sync"`
-	Fingerprint   string           `json:"fingerprint"`
-	Installed     []venv.StampDist `json:"installed"`
+	PluginDir string   `json:"plugin_dir"`
+	Venv      string   `json:"venv"`
+	Lock      string   `json:"lock"`
+	Healthy   bool     `json:"healthy"` // the venv exists and is whole
+	InSync    bool     `json:"in_sync"` // and the stamp says it matches the lock
+	Problems  []string `json:"problems"`
+	Python    string   `json:"python"`
+	// PythonVersion is the version of the interpreter at Python, as the
+	// last sync found it ("" when the venv was not synced with it);
+	// VenvPythonVersion the version the venv was made with (pyvenv.cfg).
+	PythonVersion     string      `json:"python_version"`
+	VenvPythonVersion string      `json:"venv_python_version"`
+	Backend           string      `json:"backend"`
+	BackendReason     string      `json:"backend_reason"`
+	UVVersion         string      `json:"uv_version"` // the cached pinned uv; "" when none
+	LockDigest        string      `json:"lock_digest"`
+	Fingerprint       string      `json:"fingerprint"`
+	Installed         []Installed `json:"installed"`
+}
+
+// Installed is one distribution status lists: the file it was installed
+// from and its sha256 when a sync of influx-py's vouches for it, else "".
+type Installed struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	SHA256  string `json:"sha256"`
+	File    string `json:"file"`
 }
 
 // Status describes the venv without changing it and without starting any
@@ -46,12 +60,13 @@ func (e *Engine) Status(ctx context.Context, opts StatusOptions) (*Status, error
 		return nil, err
 	}
 	st := &Status{
+		PluginDir:  s.loc.PluginDir,
 		Venv:       s.loc.Venv,
 		Lock:       s.loc.Lock,
 		Python:     s.loc.Python,
 		LockDigest: s.digest,
 		Problems:   []string{},
-		Installed:  []venv.StampDist{},
+		Installed:  []Installed{},
 	}
 	h := s.state.Health
 	st.Healthy = h.OK() && h.Exists && !h.Empty
@@ -67,9 +82,16 @@ func (e *Engine) Status(ctx context.Context, opts StatusOptions) (*Status, error
 		st.Healthy = false
 		st.Problems = append(st.Problems, interruptedWhat(s))
 	}
-	st.PythonVersion = s.state.Version
+	st.VenvPythonVersion = s.state.Version
+	files := map[string]string{}
 	if s.stamp != nil {
 		st.Backend, st.BackendReason = s.stamp.Backend, s.stamp.BackendReason
+		if s.stamp.Interpreter.Path == s.loc.Python {
+			st.PythonVersion = s.stamp.Interpreter.Version
+		}
+		for _, d := range s.stamp.Installed {
+			files[d.Name+" "+d.SHA256] = d.File
+		}
 	}
 	if ok, _ := s.upToDate(); ok {
 		st.InSync = true
@@ -77,10 +99,16 @@ func (e *Engine) Status(ctx context.Context, opts StatusOptions) (*Status, error
 	if bin, err := e.CachedUV(ctx, UVOptions{CacheDir: opts.CacheDir, Offline: true}); err == nil {
 		st.UVVersion = bin.Version
 	}
+	var dists []venv.StampDist
 	for _, h := range s.haves(s.state.Dists) {
-		st.Installed = append(st.Installed, venv.StampDist{Name: h.Name, Version: h.Version, SHA256: h.SHA256})
+		file := ""
+		if h.SHA256 != "" {
+			file = files[h.Name+" "+h.SHA256]
+		}
+		st.Installed = append(st.Installed, Installed{Name: h.Name, Version: h.Version, SHA256: h.SHA256, File: file})
+		dists = append(dists, venv.StampDist{Name: h.Name, Version: h.Version, SHA256: h.SHA256})
 	}
-	st.Fingerprint = venv.Fingerprint(st.Installed)
+	st.Fingerprint = venv.Fingerprint(dists)
 	return st, nil
 }
 
@@ -96,14 +124,22 @@ type Difference struct {
 // and the file it was installed from.
 func CompareStatus(here, there *Status) []Difference {
 	var out []Difference
-	if here.PythonVersion != there.PythonVersion {
-		out = append(out, Difference{"python", here.PythonVersion, there.PythonVersion})
+	// Statuses written before venv_python_version existed named it
+	// python_version.
+	venvPython := func(s *Status) string {
+		if s.VenvPythonVersion == "" {
+			return s.PythonVersion
+		}
+		return s.VenvPythonVersion
+	}
+	if ours, theirs := venvPython(here), venvPython(there); ours != theirs {
+		out = append(out, Difference{"python", ours, theirs})
 	}
 	if here.LockDigest != there.LockDigest {
 		out = append(out, Difference{"lock", here.LockDigest, there.LockDigest})
 	}
-	index := func(ds []venv.StampDist) map[string]venv.StampDist {
-		m := map[string]venv.StampDist{}
+	index := func(ds []Installed) map[string]Installed {
+		m := map[string]Installed{}
 		for _, d := range ds {
 			m[pep508.NormalizeName(d.Name)] = d
 		}
@@ -122,7 +158,7 @@ func CompareStatus(here, there *Status) []Difference {
 		sorted = append(sorted, n)
 	}
 	sort.Strings(sorted)
-	desc := func(d venv.StampDist, ok bool) string {
+	desc := func(d Installed, ok bool) string {
 		if !ok {
 			return "absent"
 		}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -53,17 +54,39 @@ type SyncResult struct {
 	Venv          string `json:"venv"`
 	Lock          string `json:"lock"`
 	Python        string `json:"python"`
-	PythonVersion string `json:"python_version,omitempty"`
-	Backend       string `json:"backend,omitempty"`
-	BackendReason string `json:"backend_reason,omitempty"`
-	UpToDate      bool   `json:"up_to_date"`
-	DryRun        bool   `json:"dry_run"`
-	Create        bool   `json:"create"`
-	Rebuild       string `json:"rebuild,omitempty"` // why the venv was rebuilt
-	Packages      int    `json:"packages"`
-	Plan          *Plan  `json:"plan,omitempty"`
+	PythonVersion string `json:"python_version"` // the interpreter's
+	Backend       string `json:"backend"`
+	BackendReason string `json:"backend_reason"`
+	// InSync: the venv matches the lock (after the sync; for a dry run,
+	// before it). Changed: the sync changed the venv (false when it was
+	// up to date, and for a dry run).
+	InSync   bool   `json:"in_sync"`
+	Changed  bool   `json:"changed"`
+	UpToDate bool   `json:"-"` // it matched before the sync
+	DryRun   bool   `json:"dry_run"`
+	Create   bool   `json:"create"`
+	Rebuild  string `json:"rebuild"` // why the venv was rebuilt; "" when it was not
+	Packages int    `json:"packages"`
+	Plan     *Plan  `json:"plan"`
 	// Damage is what --verify found (and the sync repaired).
-	Damage []venv.Damage `json:"damage,omitempty"`
+	Damage []venv.Damage `json:"damage"`
+}
+
+// MarshalJSON writes the result with in_sync and changed derived from
+// what the sync did, and an empty plan and damage list rather than null.
+func (r SyncResult) MarshalJSON() ([]byte, error) {
+	type plain SyncResult
+	p := plain(r)
+	empty := p.Plan == nil || p.Plan.Empty()
+	p.InSync = !p.DryRun || (empty && !p.Create)
+	p.Changed = !p.DryRun && !p.UpToDate
+	if p.Plan == nil {
+		p.Plan = MakePlan(nil, nil, nil)
+	}
+	if p.Damage == nil {
+		p.Damage = []venv.Damage{}
+	}
+	return json.Marshal(p)
 }
 
 // keepNames are never removed when the lock does not list them: the
@@ -290,11 +313,24 @@ func (e *Engine) decide(ctx context.Context, s *session, info *interp.Info, opts
 
 func (e *Engine) upToDateResult(res *SyncResult, s *session) *SyncResult {
 	res.UpToDate = true
+	res.Plan = s.stampPlan()
 	res.PythonVersion = s.stamp.Interpreter.Version
 	res.Backend, res.BackendReason = s.stamp.Backend, s.stamp.BackendReason
 	res.Packages = len(s.stamp.Installed)
 	e.logf("up to date: the stamp matches the lock, the interpreter and site-packages")
 	return res
+}
+
+// stampPlan is the plan of a venv the stamp vouches for: everything kept,
+// as the stamp records it.
+func (v *venvView) stampPlan() *Plan {
+	p := MakePlan(nil, nil, nil)
+	if v.stamp != nil {
+		for _, d := range v.stamp.Installed {
+			p.Keep = append(p.Keep, Want{Name: d.Name, Version: d.Version, File: d.File, SHA256: d.SHA256})
+		}
+	}
+	return p
 }
 
 // markerInfo is what the marker records of this run, for the message of a

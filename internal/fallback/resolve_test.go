@@ -40,12 +40,12 @@ func TestResolveArgs(t *testing.T) {
 			want: []string{"-r", in},
 		},
 		{
-			name: "index, extra indexes and find-links, in order",
+			name: "index, extra indexes and find-links, in order; plain-http hosts but loopback trusted",
 			req: ResolveRequest{IndexURL: "http://127.0.0.1:1/simple/", ExtraIndexURLs: []string{"http://a/simple", "http://b/simple"},
 				FindLinks: []string{"/w1", "/w2"}},
 			want: []string{"--only-binary", ":all:", "--index-url", "http://127.0.0.1:1/simple/",
 				"--extra-index-url", "http://a/simple", "--extra-index-url", "http://b/simple",
-				"--find-links", "/w1", "--find-links", "/w2", "-r", in},
+				"--find-links", "/w1", "--find-links", "/w2", "--trusted-host", "a", "--trusted-host", "b", "-r", in},
 		},
 		{
 			name: "no-index drops the index URLs pip would ignore",

@@ -104,12 +104,13 @@ func (p *Prober) Probe(ctx context.Context, python string) (*Info, error) {
 	// -I (isolated mode, Python 3.4+) keeps the user's site-packages,
 	// PYTHON* variables and the current directory out of the answer.
 	out, err := runner.Run(ctx, run.Cmd{
-		Path: invoked,
-		Args: []string{"-I", "-c", probeScript},
-		Env:  run.Env(environ, run.PythonEnv()),
+		Path:  invoked,
+		Args:  []string{"-I", "-c", probeScript},
+		Shown: []string{"-I", "-c", "<influx-py's interpreter probe>"},
+		Env:   run.Env(environ, run.PythonEnv()),
 	})
 	if err != nil {
-		return fail(err)
+		return fail(childFailure(err))
 	}
 	info, err := DecodeOutput(out)
 	if err != nil {
@@ -151,6 +152,37 @@ func isScript(path string) bool {
 	return n == 2 && b[0] == '#' && b[1] == '!'
 }
 
+// childFailure says in one line why the probe did not run: the exit status
+// and the last line of stderr (where Python puts its exception), with the
+// probe's own text, which a program that is not Python may echo back, left
+// out. A child that could not start, or was interrupted, is left as it is.
+func childFailure(err error) error {
+	var re *run.Error
+	if !errors.As(err, &re) || re.ExitCode < 0 {
+		return err
+	}
+	lines := strings.Split(strings.TrimSpace(re.Stderr), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	if strings.Contains(last, "influx-py interpreter probe") || len(last) > 240 {
+		last = "" // the probe's text echoed back
+	}
+	msg := fmt.Sprintf("it did not run the probe (exit status %d)", re.ExitCode)
+	if last != "" {
+		msg += ": " + last
+	}
+	return &childError{msg: msg, run: re}
+}
+
+// childError is a probe that failed, worded for the user, keeping the
+// child's error for errors.As.
+type childError struct {
+	msg string
+	run *run.Error
+}
+
+func (e *childError) Error() string { return e.msg }
+func (e *childError) Unwrap() error { return e.run }
+
 // DecodeOutput reads the probe script's answer from its stdout and checks
 // that it is one: right schema, a version, an implementation, markers.
 func DecodeOutput(out []byte) (*Info, error) {
@@ -161,7 +193,10 @@ func DecodeOutput(out []byte) (*Info, error) {
 		}
 	}
 	if line == nil {
-		return nil, fmt.Errorf("no probe answer in the output %q", abbreviate(out))
+		if len(bytes.TrimSpace(out)) == 0 {
+			return nil, errors.New("it is not a Python interpreter: it ran the probe and printed nothing")
+		}
+		return nil, fmt.Errorf("it is not a Python interpreter: it ran the probe and printed %q", abbreviate(out))
 	}
 	var info Info
 	if err := json.Unmarshal(line, &info); err != nil {

@@ -230,11 +230,11 @@ func TestProbeErrors(t *testing.T) {
 		{"", "empty interpreter name"},
 		{notExec, "permission denied"},
 		{dir, "not a regular file"},
-		{garbage, "no probe answer"},
+		{garbage, "not a Python interpreter"},
 		{failing, "exit status 3"},
 		{badJSON, "decode probe answer"},
 		{wrongSchema, "schema 99"},
-		{empty, "no probe answer"},
+		{empty, "not a Python interpreter"},
 	}
 	for _, tc := range tests {
 		runner := &run.Runner{}

@@ -14,10 +14,20 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
+	msg := fmt.Sprintf("%s: %s", fileLabel(e.File), e.Msg)
 	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d:%d: %s", fileLabel(e.File), e.Line, e.Column, e.Msg)
+		msg = fmt.Sprintf("%s:%d:%d: %s", fileLabel(e.File), e.Line, e.Column, e.Msg)
 	}
-	return fmt.Sprintf("%s: %s", fileLabel(e.File), e.Msg)
+	return msg
+}
+
+// Detail is the message with the offending lines and a marker under the
+// fault, for a person to read.
+func (e *SyntaxError) Detail() string {
+	if strings.TrimSpace(e.Context) == "" {
+		return e.Error()
+	}
+	return e.Error() + "\n" + strings.TrimRight(e.Context, "\n")
 }
 
 // ValidationError is one way a lock file breaks the PEP 751 rules.

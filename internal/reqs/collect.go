@@ -35,10 +35,10 @@ type Collection struct {
 // PluginNeed is a [[dependencies.plugins]] entry: plugin Plugin needs the
 // plugin Name (at Version, a range such as ">=1.0.0,<2.0.0").
 type PluginNeed struct {
-	Plugin  string
-	Name    string
-	Version string
-	Source  string // "plugin mad_check (manifest.toml:21)"
+	Plugin  string `json:"plugin"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Source  string `json:"source"` // "plugin mad_check (manifest.toml:21)"
 }
 
 // The files a plugin folder declares requirements in.

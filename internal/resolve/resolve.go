@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +156,33 @@ func SourceArgs(req Request, noIndex ...string) []string {
 	for _, d := range req.FindLinks {
 		args = append(args, "--find-links", d)
 	}
+	// An index or folder the user gave as plain http (an internal mirror)
+	// is meant to be used: pip and uv would skip it without --trusted-host
+	// (uv's alias of --allow-insecure-host). Loopback needs none.
+	var urls []string
+	if !req.NoIndex {
+		urls = append(append(urls, req.IndexURL), req.ExtraIndexURLs...)
+	}
+	seen := map[string]bool{}
+	for _, u := range append(urls, req.FindLinks...) {
+		if h := insecureHost(u); h != "" && !seen[h] {
+			seen[h] = true
+			args = append(args, "--trusted-host", h)
+		}
+	}
 	return args
+}
+
+// insecureHost is the host[:port] of a plain-http URL that is not
+// loopback, or "".
+func insecureHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" {
+		return ""
+	}
+	switch h := u.Hostname(); {
+	case h == "localhost", h == "::1", strings.HasPrefix(h, "127."):
+		return ""
+	}
+	return u.Host
 }

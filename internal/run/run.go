@@ -49,6 +49,10 @@ type Cmd struct {
 	// Stderr, when set, also receives the child's stderr live. It is always
 	// collected for the error message as well.
 	Stderr io.Writer
+	// Shown, when set, are the arguments as messages and -v show them,
+	// for a command whose real ones are a program text no one should
+	// have to read in an error (the interpreter probe's script).
+	Shown []string
 }
 
 // Error reports a child that could not start or exited unsuccessfully.
@@ -90,7 +94,11 @@ func (r *Runner) Run(ctx context.Context, c Cmd) ([]byte, error) {
 }
 
 func (r *Runner) start(ctx context.Context, c Cmd) ([]byte, error) {
-	line := CommandLine(c.Path, c.Args)
+	shown := c.Args
+	if c.Shown != nil {
+		shown = c.Shown
+	}
+	line := CommandLine(c.Path, shown)
 	if r.Log != nil {
 		fmt.Fprintf(r.Log, "+ %s\n", line)
 	}

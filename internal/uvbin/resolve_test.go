@@ -40,13 +40,13 @@ func TestCompileArgs(t *testing.T) {
 			want: nil,
 		},
 		{
-			name: "index, extra indexes and find-links, in order",
+			name: "index, extra indexes and find-links, in order; plain-http hosts but loopback trusted",
 			req: ResolveRequest{PythonVersion: "3.11", IndexURL: "http://127.0.0.1:1/simple/",
 				ExtraIndexURLs: []string{"http://a/simple", "http://b/simple"}, FindLinks: []string{"/w1", "/w2"}},
 			version: true,
 			want: []string{"--only-binary", ":all:", "--index-url", "http://127.0.0.1:1/simple/",
 				"--extra-index-url", "http://a/simple", "--extra-index-url", "http://b/simple",
-				"--find-links", "/w1", "--find-links", "/w2"},
+				"--find-links", "/w1", "--find-links", "/w2", "--trusted-host", "a", "--trusted-host", "b"},
 		},
 		{
 			name:    "no-index is offline and drops the index URLs",

@@ -16,10 +16,10 @@ import (
 // Damage is one way installed files differ from what their distributions'
 // RECORDs say.
 type Damage struct {
-	Dist string `json:"dist"`           // "name version"; "" for a file nothing owns
-	Path string `json:"path"`           // relative to site-packages, slash-separated
-	What string `json:"what"`           // "modified", "missing", "unowned"
-	Name string `json:"name,omitempty"` // the distribution's normalized name
+	Dist string `json:"dist"` // "name version"; "" for a file nothing owns
+	Path string `json:"path"` // relative to site-packages, slash-separated
+	What string `json:"what"` // "modified", "missing", "unowned"
+	Name string `json:"name"` // the distribution's normalized name; "" for a file nothing owns
 }
 
 func (d Damage) String() string {
