@@ -62,6 +62,9 @@ type Fetcher struct {
 	// be a way to learn the hash or size of any file the user can read.
 	Within  []string
 	Offline bool // never download
+	// Verified, if set, is called as each file is found and verified (from
+	// several goroutines), for a progress display.
+	Verified func(name string)
 	// Progress, if set, is called once per download with the file name and
 	// its expected size (-1 when unknown); the bytes read are copied to the
 	// writer it returns. A writer that is also an io.Closer is closed when the
@@ -115,6 +118,9 @@ func (f *Fetcher) Fetch(ctx context.Context, reqs []Request) ([]Result, error) {
 	outs := make([]outcome, len(reqs))
 	parallel(ctx, len(reqs), runtime.GOMAXPROCS(0), func(i int) {
 		outs[i] = s.lookLocal(reqs[i])
+		if outs[i].done && f.Verified != nil {
+			f.Verified(reqs[i].Name)
+		}
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("fetch files: %w", err)
@@ -144,6 +150,9 @@ func (f *Fetcher) Fetch(ctx context.Context, reqs []Request) ([]Result, error) {
 		parallel(ctx, len(need), jobs, func(k int) {
 			i := need[k]
 			outs[i] = s.download(ctx, reqs[i], outs[i])
+			if outs[i].done && f.Verified != nil {
+				f.Verified(reqs[i].Name)
+			}
 		})
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("fetch files: %w", err)

@@ -19,7 +19,7 @@ var _ engine.Backends = Real{}
 
 // Pip is the stdlib venv + pip backend.
 func (Real) Pip(c engine.BackendConfig) engine.Backend {
-	return &fallback.Pip{Runner: c.Runner, Environ: c.Environ, Stderr: c.Stderr, PipWheel: c.PipWheel}
+	return &fallback.Pip{Runner: c.Runner, Environ: c.Environ, Stderr: c.Stderr, PipWheel: c.PipWheel, Item: c.Item}
 }
 
 // UV is the uv backend running bin.

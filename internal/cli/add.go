@@ -59,7 +59,7 @@ Examples:
 			if len(specs) == 0 && len(f.requirementFiles.Value()) == 0 && !f.fromPlugins && !f.fromVenv {
 				return usageError{err: fmt.Errorf("add needs SPEC arguments, -r FILE, --from-plugins or --from-venv")}
 			}
-			e := newEngine(g, stdio, version, f.verbose)
+			e := newEngine(g, stdio, version, f.output)
 			res, err := e.Add(c.Context, engine.AddOptions{
 				Lock:             f.withSync(),
 				Specs:            specs,
@@ -94,7 +94,7 @@ Examples:
 			if len(names) == 0 {
 				return usageError{err: fmt.Errorf("remove needs the NAME of at least one distribution")}
 			}
-			e := newEngine(g, stdio, version, f.verbose)
+			e := newEngine(g, stdio, version, f.output)
 			res, err := e.Remove(c.Context, f.withSync(), names)
 			if err != nil {
 				return err

@@ -48,7 +48,7 @@ type IO struct {
 
 // global holds the flags accepted before the command.
 type global struct {
-	verbose bool
+	output
 }
 
 // New builds the application.
@@ -74,9 +74,7 @@ Examples:
 		HideHelpCommand:        false,
 		UseShortOptionHandling: true,
 		Suggest:                true,
-		Flags: []cli.Flag{
-			verboseFlag(&g.verbose),
-		},
+		Flags:                  g.output.flags(),
 		// A mistyped command is a usage error like any other; no command at
 		// all shows the help.
 		Action: func(c *cli.Context) error {
@@ -151,7 +149,13 @@ type exitCode int
 func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
 // newEngine wires an engine for one command run.
-func newEngine(g *global, stdio IO, version string, verbose bool) *engine.Engine {
+func newEngine(g *global, stdio IO, version string, o output) *engine.Engine {
+	stderr := stdio.Stderr
+	var term *terminal
+	if stdio.Terminal && !(o.quiet || g.quiet || o.noProgress || g.noProgress || dumbTerminal(stdio.Environ)) {
+		term = newTerminal(stdio.Stderr)
+		stderr = term.Writer(stdio.Stderr)
+	}
 	e := &engine.Engine{
 		Backends: stdio.Backends,
 		Runner:   &run.Runner{Intercept: stdio.Intercept},
@@ -159,18 +163,29 @@ func newEngine(g *global, stdio IO, version string, verbose bool) *engine.Engine
 		HTTP:     httpClient(),
 		Sys:      engine.HostSystem(exec.LookPath),
 		Now:      time.Now,
-		Warn:     prefixWriter(stdio.Stderr, "influx-py: warning: "),
+		Warn:     prefixWriter(stderr, "influx-py: warning: "),
 		Version:  version,
 	}
-	if g.verbose || verbose {
-		e.Log = prefixWriter(stdio.Stderr, "influx-py: ")
+	if g.verbose || o.verbose {
+		e.Log = prefixWriter(stderr, "influx-py: ")
 		e.Runner.Log = e.Log
-		e.ChildStderr = prefixWriter(stdio.Stderr, "")
+		e.ChildStderr = prefixWriter(stderr, "")
 	}
-	if stdio.Terminal {
-		e.Progress = progressBar(stdio.Stderr)
+	if term != nil {
+		e.Report, e.Progress = term, term.download
 	}
 	return e
+}
+
+// dumbTerminal is a terminal that cannot redraw a line (TERM=dumb, as in
+// Emacs' shell).
+func dumbTerminal(environ []string) bool {
+	for _, kv := range environ {
+		if kv == "TERM=dumb" {
+			return true
+		}
+	}
+	return false
 }
 
 // httpClient bounds each phase of a download: an unreachable host (an

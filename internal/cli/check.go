@@ -51,7 +51,7 @@ Examples:
 			if c.NArg() > 0 {
 				return usageError{err: fmt.Errorf("check takes no arguments, got %q", c.Args().Slice())}
 			}
-			e := newEngine(g, stdio, version, f.verbose)
+			e := newEngine(g, stdio, version, f.output)
 			if f.against != "" {
 				return checkAgainst(c, e, stdio, f)
 			}

@@ -34,7 +34,7 @@ Examples:
 			if c.NArg() > 0 {
 				return usageError{err: fmt.Errorf("doctor takes no arguments, got %q", c.Args().Slice())}
 			}
-			e := newEngine(g, stdio, version, f.verbose)
+			e := newEngine(g, stdio, version, f.output)
 			findings := e.Doctor(c.Context, engine.DoctorOptions{Where: f.where(), CacheDir: f.cache(), UV: f.uv.path, UVMirror: f.uv.mirror})
 			bad := 0
 			for _, x := range findings {

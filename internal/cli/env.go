@@ -51,7 +51,7 @@ Examples:
 			if err != nil {
 				return usageError{err: err}
 			}
-			e := newEngine(g, stdio, version, f.verbose)
+			e := newEngine(g, stdio, version, f.output)
 			a, err := e.Activation(f.where())
 			if err != nil {
 				return err

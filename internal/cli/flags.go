@@ -16,18 +16,37 @@ type whereFlags struct {
 	lock      string
 	python    string
 	cacheDir  string
-	verbose   bool
+	output
+}
+
+// output are the flags of what a command shows on stderr besides results
+// and errors.
+type output struct {
+	verbose    bool
+	quiet      bool
+	noProgress bool
+}
+
+func (o *output) flags() []cli.Flag {
+	return []cli.Flag{
+		verboseFlag(&o.verbose),
+		quietFlag(&o.quiet),
+		&cli.BoolFlag{Name: "no-progress", Usage: "never show progress, even on a terminal", EnvVars: []string{"INFLUX_PY_NO_PROGRESS"}, Destination: &o.noProgress},
+	}
+}
+
+func quietFlag(dest *bool) cli.Flag {
+	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "show no progress on stderr", EnvVars: []string{"INFLUX_PY_QUIET"}, Destination: dest}
 }
 
 func (w *whereFlags) flags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "plugin-dir", Usage: "the InfluxDB 3 plugin `DIR` (default: the current directory)", EnvVars: []string{"INFLUX_PY_PLUGIN_DIR", "INFLUXDB3_PLUGIN_DIR"}, Destination: &w.pluginDir},
 		&cli.StringFlag{Name: "venv", Usage: "the virtual environment `DIR` (default: <plugin-dir>/.venv)", EnvVars: []string{"INFLUX_PY_VENV"}, Destination: &w.venv},
 		&cli.StringFlag{Name: "lock", Usage: "the PEP 751 lock `FILE` (default: <plugin-dir>/pylock.toml)", EnvVars: []string{"INFLUX_PY_LOCK"}, Destination: &w.lock},
 		&cli.StringFlag{Name: "python", Usage: "the interpreter at `PATH` (default: InfluxDB's bundled Python, else python3 on PATH)", EnvVars: []string{"INFLUX_PY_PYTHON"}, Destination: &w.python},
 		cacheDirFlag(&w.cacheDir),
-		verboseFlag(&w.verbose),
-	}
+	}, w.output.flags()...)
 }
 
 // Flags that several commands share, each with its environment variable.

@@ -45,7 +45,7 @@ Examples:
 			if c.NArg() > 0 {
 				return usageError{err: fmt.Errorf("lock takes no arguments, got %q (use 'influx-py add')", c.Args().Slice())}
 			}
-			e := newEngine(g, stdio, version, f.verbose)
+			e := newEngine(g, stdio, version, f.output)
 			if f.check {
 				chk, err := e.CheckLock(c.Context, f.options())
 				if err != nil {

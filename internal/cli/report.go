@@ -8,10 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/influx-py/influx-py/internal/artifact"
 	"github.com/influx-py/influx-py/internal/engine"
@@ -240,19 +237,6 @@ func (p *prefixer) Write(b []byte) (int, error) {
 			return 0, err
 		}
 		p.buf = p.buf[i+1:]
-	}
-}
-
-// progressBar draws download progress on w; used only when w is a terminal.
-func progressBar(w io.Writer) func(name string, total int64) io.Writer {
-	return func(name string, total int64) io.Writer {
-		return progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription(name),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionThrottle(100*time.Millisecond),
-		)
 	}
 }
 

@@ -41,7 +41,7 @@ Examples:
 				return usageError{err: fmt.Errorf("run needs a command: influx-py run [options] -- COMMAND [ARGS...]")}
 			}
 			args := c.Args().Slice()
-			e := newEngine(g, stdio, version, f.verbose)
+			e := newEngine(g, stdio, version, f.output)
 			a, err := e.Activation(f.where())
 			if err != nil {
 				return err

@@ -34,7 +34,7 @@ Examples:
 			if c.NArg() > 0 {
 				return usageError{err: fmt.Errorf("status takes no arguments, got %q", c.Args().Slice())}
 			}
-			e := newEngine(g, stdio, version, f.verbose)
+			e := newEngine(g, stdio, version, f.output)
 			st, err := e.Status(c.Context, engine.StatusOptions{Where: f.where(), CacheDir: f.cache()})
 			if err != nil {
 				return err

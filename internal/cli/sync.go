@@ -62,7 +62,7 @@ Examples:
 			if c.NArg() > 0 {
 				return usageError{err: fmt.Errorf("sync takes no arguments, got %q", c.Args().Slice())}
 			}
-			e := newEngine(g, stdio, version, f.verbose)
+			e := newEngine(g, stdio, version, f.output)
 			res, err := e.Sync(c.Context, engine.SyncOptions{
 				Where:       f.where(),
 				CacheDir:    f.cache(),

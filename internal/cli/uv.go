@@ -35,16 +35,15 @@ type uvCmdFlags struct {
 	uv       uvFlags
 	cacheDir string
 	offline  bool
-	verbose  bool
+	output
 }
 
 func (f *uvCmdFlags) flags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		f.uv.mirrorFlag(),
 		cacheDirFlag(&f.cacheDir),
 		offlineFlag(&f.offline, "never use the network: only the cached uv"),
-		verboseFlag(&f.verbose),
-	}
+	}, f.output.flags()...)
 }
 
 func (f *uvCmdFlags) options() engine.UVOptions {
@@ -102,7 +101,7 @@ Examples:
 					if err := noArgs(c); err != nil {
 						return err
 					}
-					e := newEngine(g, stdio, version, f.verbose)
+					e := newEngine(g, stdio, version, f.output)
 					o := f.options()
 					o.Path = "" // fetch is of the pinned uv
 					bin, err := e.FindUV(c.Context, o)
@@ -129,7 +128,7 @@ Examples:
 					if err := noArgs(c); err != nil {
 						return err
 					}
-					e := newEngine(g, stdio, version, f.verbose)
+					e := newEngine(g, stdio, version, f.output)
 					o := f.options()
 					var bin *engine.UV
 					var err error
@@ -164,7 +163,7 @@ Examples:
 					if err := noArgs(c); err != nil {
 						return err
 					}
-					e := newEngine(g, stdio, version, f.verbose)
+					e := newEngine(g, stdio, version, f.output)
 					bin, err := e.VerifyUV(c.Context, f.options())
 					if err != nil {
 						return err

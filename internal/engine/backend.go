@@ -67,6 +67,9 @@ type Tools struct {
 	Log      io.Writer // -v diagnostics; may be nil
 	Stderr   io.Writer // children's stderr, live (-v); may be nil
 	Progress func(name string, total int64) io.Writer
+	// Item, when set, is told of each package an install is at, for the
+	// progress display.
+	Item func(name string)
 }
 
 // BackendConfig is what one backend is made with.
@@ -135,7 +138,7 @@ func (e *UVUnavailableError) Error() string       { return "uv unavailable: " + 
 func (e *UVUnavailableError) Unavailable() string { return e.Reason }
 
 func (e *Engine) tools() Tools {
-	return Tools{Runner: e.Runner, HTTP: e.HTTP, Environ: e.Environ, Log: e.Log, Stderr: e.ChildStderr, Progress: e.Progress}
+	return Tools{Runner: e.Runner, HTTP: e.HTTP, Environ: e.Environ, Log: e.Log, Stderr: e.ChildStderr, Progress: e.Progress, Item: e.item}
 }
 
 func (e *Engine) backends() (Backends, error) {

@@ -114,7 +114,10 @@ func (e *Engine) createVenv(ctx context.Context, b Backend, old *venvView, rebui
 		return nil, fail(err)
 	}
 	e.logf("creating venv %s with %s", dir, old.loc.Python)
-	if err := b.Create(ctx, old.loc.Python, dir); err != nil {
+	stop := e.phase("creating the venv", 0)
+	err := b.Create(ctx, old.loc.Python, dir)
+	stop()
+	if err != nil {
 		return nil, fail(err)
 	}
 	if err := venv.MarkInstalling(old.layout, e.markerInfo()); err != nil {

@@ -36,6 +36,8 @@ type Engine struct {
 	Warn io.Writer
 	// Progress returns a writer that shows a download's progress, or nil.
 	Progress func(name string, total int64) io.Writer
+	// Report shows the phases of a long command; nil shows nothing.
+	Report Reporter
 	// ChildStderr, when set, shows children's stderr live (-v).
 	ChildStderr io.Writer
 	// Version is influx-py's version, recorded in the stamp.

@@ -310,7 +310,10 @@ func (e *Engine) apply(ctx context.Context, b Backend, s *venvView, plan *Plan, 
 		return err
 	}
 	e.logf("installing %d files", len(install))
-	if err := b.Install(ctx, py, reqFile); err != nil {
+	stop := e.phase("installing", len(install))
+	err = b.Install(ctx, py, reqFile)
+	stop()
+	if err != nil {
 		if n := e.cleanupFailed(s, install, wheels); n > 0 {
 			e.logf("removed %d files a failed install left in %s", n, s.state.SitePackages)
 		}

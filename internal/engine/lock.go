@@ -416,6 +416,12 @@ func (e *Engine) resolvePins(ctx context.Context, opts LockOptions, loc *Locatio
 	for _, d := range src.findLinks {
 		req.FindLinks = append(req.FindLinks, redact.Strip(d))
 	}
+	what := "resolving"
+	if target != nil {
+		what = "resolving for " + target.String()
+	}
+	stop := e.phase(what, 0)
+	defer stop()
 	pins, err := r.Resolve(ctx, req)
 	if err != nil && len(req.Constraints) > len(declaredConstraints(opts)) {
 		// The kept pins may be what makes the new requirements

@@ -187,7 +187,10 @@ func (e *Engine) buildSources(ctx context.Context, b Builder, s *session, d *dec
 			return err
 		}
 		e.logf("building %s from %s", w.Name, tree)
-		if err := b.Build(ctx, s.loc.Python, tree, out, absFindLinks(opts.FindLinks)); err != nil {
+		stop := e.phase("building "+w.Name, 0)
+		err = b.Build(ctx, s.loc.Python, tree, out, absFindLinks(opts.FindLinks))
+		stop()
+		if err != nil {
 			return fmt.Errorf("package %s: %w", w.Name, err)
 		}
 		wheels, _ := filepath.Glob(filepath.Join(out, "*.whl"))

@@ -357,8 +357,10 @@ func (e *Engine) fetch(ctx context.Context, opts SyncOptions, loc *Locations, pl
 		Within:    []string{loc.PluginDir, filepath.Dir(loc.Lock)},
 		Offline:   opts.Offline,
 		Progress:  e.Progress,
+		Verified:  e.item,
 		Log:       e.Log,
 	}
+	defer e.phase("verifying", len(reqs))()
 	results, err := f.Fetch(ctx, reqs)
 	if err != nil {
 		return nil, err

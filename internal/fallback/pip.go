@@ -5,11 +5,13 @@
 package fallback
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/influx-py/influx-py/internal/run"
 )
@@ -25,6 +27,9 @@ type Pip struct {
 	// straight from the wheel, instead of letting ensurepip install pip and,
 	// before Python 3.12, setuptools that the sync would remove again.
 	PipWheel string
+	// Item, when set, is told of each file pip's install is at (its
+	// "Processing" lines), for a progress display.
+	Item func(name string)
 }
 
 // Name identifies the backend in messages and the stamp.
@@ -62,10 +67,40 @@ func venvPython(dir string) string {
 // venvPython, replacing any installed version. It never resolves dependencies or contacts an index: the lock
 // already chose every file, and each was verified before this call.
 func (p *Pip) Install(ctx context.Context, venvPython, requirements string) error {
-	if _, err := p.run(ctx, venvPython, InstallArgs(requirements)); err != nil {
+	c := run.Cmd{Path: venvPython, Args: InstallArgs(requirements), Env: run.Env(p.Environ, run.PythonEnv()), Stderr: p.Stderr}
+	if p.Item != nil {
+		c.Stdout = &lineWriter{line: func(l string) {
+			// "Processing /x/a-1.0-py3-none-any.whl (from -r ...)"
+			if f, ok := strings.CutPrefix(strings.TrimSpace(l), "Processing "); ok {
+				if w := strings.Fields(f); len(w) > 0 {
+					p.Item(filepath.Base(w[0]))
+				}
+			}
+		}}
+	}
+	if _, err := p.Runner.Run(ctx, c); err != nil {
 		return fmt.Errorf("pip install: %w", err)
 	}
 	return nil
+}
+
+// lineWriter calls line for each complete line written to it.
+type lineWriter struct {
+	buf  []byte
+	line func(string)
+}
+
+func (w *lineWriter) Write(b []byte) (int, error) {
+	w.buf = append(w.buf, b...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		w.line(string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
+	return len(b), nil
 }
 
 // Uninstall removes the named distributions from the venv.
