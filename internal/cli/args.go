@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,7 @@ import (
 // so that a script reading stdout learns why.
 func Run(ctx context.Context, app *cli.App, args []string) error {
 	args = Interspersed(app, args)
+	unsetEmptyEnv(app)
 	err := app.RunContext(ctx, args)
 	if err != nil && wantsJSON(app, args) {
 		writeJSONError(app.Writer, err)
@@ -204,3 +206,29 @@ func findCommand(cmds []*cli.Command, name string) *cli.Command {
 // runsCommandLine marks commands whose arguments are a command line to
 // run: the flags after its first word are the child's.
 func runsCommandLine(c *cli.Command) bool { return c.Name == "run" }
+
+// unsetEmptyEnv removes from the process environment each variable a flag
+// reads that is set but empty: `INFLUX_PY_BACKEND=` means the default, as
+// an empty variable does for most Unix tools, where urfave/cli would take
+// it as the value "" (and refuse it for a boolean or a duration). Run is the
+// process's entry, so the process environment is its own to change.
+func unsetEmptyEnv(app *cli.App) {
+	var walk func(flags []cli.Flag, cmds []*cli.Command)
+	walk = func(flags []cli.Flag, cmds []*cli.Command) {
+		for _, f := range flags {
+			ev, ok := f.(interface{ GetEnvVars() []string })
+			if !ok {
+				continue
+			}
+			for _, name := range ev.GetEnvVars() {
+				if v, set := os.LookupEnv(name); set && v == "" {
+					os.Unsetenv(name)
+				}
+			}
+		}
+		for _, c := range cmds {
+			walk(c.Flags, c.Subcommands)
+		}
+	}
+	walk(app.Flags, app.Commands)
+}
