@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/influx-py/influx-py/internal/backends"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +33,7 @@ func runFaulty() int {
 	n, _ := strconv.ParseInt(nstr, 10, 64)
 	trace := os.Getenv("INFLUX_PY_TEST_TRACE")
 	var mu sync.Mutex
-	return runWith(func(i int64, c internalrun.Cmd, start func() ([]byte, error)) ([]byte, error) {
+	return runWith(backends.Real{}, func(i int64, c internalrun.Cmd, start func() ([]byte, error)) ([]byte, error) {
 		if trace != "" {
 			mu.Lock()
 			if f, err := os.OpenFile(trace, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {

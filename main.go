@@ -13,6 +13,7 @@ import (
 
 	"github.com/influx-py/influx-py/internal/backends"
 	"github.com/influx-py/influx-py/internal/cli"
+	"github.com/influx-py/influx-py/internal/engine"
 	internalrun "github.com/influx-py/influx-py/internal/run"
 )
 
@@ -24,11 +25,12 @@ func main() {
 }
 
 // run is main without the exit, so that testscript can call it in-process.
-func run() int { return runWith(nil) }
+func run() int { return runWith(backends.Real{}, nil) }
 
-// runWith is run with a hook around every child process start, which the
-// interruption tests set.
-func runWith(intercept func(int64, internalrun.Cmd, func() ([]byte, error)) ([]byte, error)) int {
+// runWith is run with the given backends and a hook around every child
+// process start: the interruption tests set the hook, and the tests of the
+// whole pinned-uv path pin a uv they can have.
+func runWith(b engine.Backends, intercept func(int64, internalrun.Cmd, func() ([]byte, error)) ([]byte, error)) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app := cli.New(appVersion(), cli.IO{
@@ -36,7 +38,7 @@ func runWith(intercept func(int64, internalrun.Cmd, func() ([]byte, error)) ([]b
 		Stderr:    os.Stderr,
 		Environ:   os.Environ(),
 		Terminal:  term.IsTerminal(int(os.Stderr.Fd())),
-		Backends:  backends.Real{},
+		Backends:  b,
 		Intercept: intercept,
 	})
 	return cli.Report(os.Stderr, cli.Run(ctx, app, os.Args))

@@ -35,6 +35,7 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"influx-py":        func() { os.Exit(run()) },
 		"influx-py-faulty": func() { os.Exit(runFaulty()) },
+		"influx-py-testuv": func() { os.Exit(runTestUV()) },
 	})
 }
 
@@ -72,6 +73,10 @@ func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 			pythons["PIPWHEEL"] = m[0]
 		}
 	}
+	// [have:TESTUV]: a real uv to pack as a release of its own pin.
+	if uv := os.Getenv("INFLUX_PY_TEST_UV"); uv != "" {
+		pythons["TESTUV"] = uv
+	}
 	return testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -103,9 +108,10 @@ func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkwheels": cmdMkwheels,
-			"mkwheel":  cmdMkwheel,
-			"mklock":   cmdMklock,
+			"mkwheels":    cmdMkwheels,
+			"mkuvrelease": cmdMkuvrelease,
+			"mkwheel":     cmdMkwheel,
+			"mklock":      cmdMklock,
 			"mklockfrom": func(ts *testscript.TestScript, neg bool, args []string) {
 				// mklockfrom LOCK LIST: mklock with the files named in LIST.
 				if neg || len(args) != 2 {

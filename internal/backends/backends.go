@@ -12,8 +12,14 @@ import (
 	"github.com/influx-py/influx-py/internal/uvbin"
 )
 
-// Real implements engine.Backends with fallback and uvbin.
-type Real struct{}
+// Real implements engine.Backends with fallback and uvbin. Its zero value
+// is what influx-py ships: uv pinned by uvbin.Pins and uvbin.Version. A
+// test that runs the whole pinned-uv path (download or wheelhouse, verify,
+// extract, run) with a uv it can have sets Pins and Version to its own.
+type Real struct {
+	Pins    []uvbin.Pin
+	Version string
+}
 
 var _ engine.Backends = Real{}
 
@@ -34,8 +40,10 @@ func (Real) UV(bin *engine.UV, c engine.BackendConfig) engine.Backend {
 	}
 }
 
-func manager(o engine.UVOptions, t engine.Tools) *uvbin.Manager {
+func (r Real) manager(o engine.UVOptions, t engine.Tools) *uvbin.Manager {
 	m := &uvbin.Manager{
+		Pins:     r.Pins,
+		Version:  r.Version,
 		CacheDir: o.CacheDir,
 		BaseURL:  o.Mirror,
 		Offline:  o.Offline,
@@ -43,9 +51,10 @@ func manager(o engine.UVOptions, t engine.Tools) *uvbin.Manager {
 		Runner:   t.Runner,
 		Environ:  t.Environ,
 		Log:      t.Log,
+		Archives: o.Archives,
 	}
 	if t.Progress != nil {
-		m.Progress = func(total int64) io.Writer { return t.Progress("uv "+uvbin.Version, total) }
+		m.Progress = func(total int64) io.Writer { return t.Progress("uv "+r.PinnedUV(), total) }
 	}
 	return m
 }
@@ -58,8 +67,8 @@ func fromBinary(b *uvbin.Binary, err error) (*engine.UV, error) {
 }
 
 // FindUV is --uv when given, else the pinned uv (cached or downloaded).
-func (Real) FindUV(ctx context.Context, o engine.UVOptions, t engine.Tools) (*engine.UV, error) {
-	m := manager(o, t)
+func (r Real) FindUV(ctx context.Context, o engine.UVOptions, t engine.Tools) (*engine.UV, error) {
+	m := r.manager(o, t)
 	if o.Path != "" {
 		return fromBinary(m.UseExisting(ctx, o.Path))
 	}
@@ -67,14 +76,43 @@ func (Real) FindUV(ctx context.Context, o engine.UVOptions, t engine.Tools) (*en
 }
 
 // CachedUV is the pinned uv from the cache, hashed again.
-func (Real) CachedUV(ctx context.Context, o engine.UVOptions, t engine.Tools) (*engine.UV, error) {
-	return fromBinary(manager(o, t).Cached(ctx))
+func (r Real) CachedUV(ctx context.Context, o engine.UVOptions, t engine.Tools) (*engine.UV, error) {
+	return fromBinary(r.manager(o, t).Cached(ctx))
 }
 
 // VerifyUV hashes the cached uv again and runs it.
-func (Real) VerifyUV(ctx context.Context, o engine.UVOptions, t engine.Tools) (*engine.UV, error) {
-	return fromBinary(manager(o, t).Verify(ctx))
+func (r Real) VerifyUV(ctx context.Context, o engine.UVOptions, t engine.Tools) (*engine.UV, error) {
+	return fromBinary(r.manager(o, t).Verify(ctx))
 }
 
 // PinnedUV is the pinned uv's version.
-func (Real) PinnedUV() string { return uvbin.Version }
+func (r Real) PinnedUV() string {
+	if r.Version != "" {
+		return r.Version
+	}
+	return uvbin.Version
+}
+
+// UVArchive puts the pinned archive for target into dir.
+func (r Real) UVArchive(ctx context.Context, o engine.UVOptions, t engine.Tools, target, dir string) (*engine.UVArchive, error) {
+	m := r.manager(o, t)
+	m.Target = target
+	a, err := m.Archive(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.UVArchive{Version: a.Version, Target: a.Target, Name: a.Name, SHA256: a.SHA256, Size: a.Size, Path: a.Path}, nil
+}
+
+// UVPins are the pinned archives' digests by target.
+func (r Real) UVPins() map[string]string {
+	pins := r.Pins
+	if pins == nil {
+		pins = uvbin.Pins()
+	}
+	out := map[string]string{}
+	for _, p := range pins {
+		out[p.Target] = p.SHA256
+	}
+	return out
+}

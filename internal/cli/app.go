@@ -104,6 +104,7 @@ Examples:
 		uvCommand(g, stdio, version),
 		envCommand(g, stdio, version),
 		runCommand(g, stdio, version),
+		wheelhouseCommand(g, stdio, version),
 		completionCommand(stdio),
 	}
 	for _, c := range app.Commands {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 
 	"github.com/influx-py/influx-py/internal/interp"
@@ -97,6 +98,32 @@ type UVOptions struct {
 	Mirror   string // --uv-mirror: base URL replacing uv's release host
 	CacheDir string // where the pinned uv is kept (the --cache-dir)
 	Offline  bool
+	// Archives are local folders holding pinned release archives as
+	// <dir>/<version>/<archive>: a wheelhouse's uv/ folder. What is found
+	// there is used before a download, and offline.
+	Archives []string
+}
+
+// UVArchive is a pinned uv release archive put into a wheelhouse.
+type UVArchive struct {
+	Version string `json:"version"`
+	Target  string `json:"target"`
+	Name    string `json:"name"` // the archive's file name
+	SHA256  string `json:"sha256"`
+	Size    int64  `json:"size"`
+	Path    string `json:"-"` // where it now is
+}
+
+// uvArchives are the uv/ folders of the --find-links folders: a wheelhouse
+// passed as --find-links carries uv with it.
+func uvArchives(findLinks []string) []string {
+	var out []string
+	for _, d := range findLinks {
+		if !strings.Contains(d, "://") {
+			out = append(out, filepath.Join(d, WheelhouseUVDir))
+		}
+	}
+	return out
 }
 
 // Backends makes the backends and finds the uv they may use. The engine
@@ -120,6 +147,12 @@ type Backends interface {
 	VerifyUV(ctx context.Context, o UVOptions, t Tools) (*UV, error)
 	// PinnedUV is the version of uv influx-py pins.
 	PinnedUV() string
+	// UVArchive puts the pinned release archive for target (a uv target
+	// triple; "" for this machine) into dir as <dir>/<version>/<archive>,
+	// verified against the pin, from o.Archives or a download.
+	UVArchive(ctx context.Context, o UVOptions, t Tools, target, dir string) (*UVArchive, error)
+	// UVPins are the pinned archives' sha256 by uv target triple.
+	UVPins() map[string]string
 }
 
 // unavailable says why uv cannot be had, when err means that.

@@ -117,6 +117,10 @@ func (f *fakeBackends) VerifyUV(ctx context.Context, o UVOptions, t Tools) (*UV,
 	return f.FindUV(ctx, o, t)
 }
 func (f *fakeBackends) PinnedUV() string { return "0.12.18" }
+func (f *fakeBackends) UVArchive(ctx context.Context, o UVOptions, t Tools, target, dir string) (*UVArchive, error) {
+	return nil, errors.New("fake backends carry no uv archive")
+}
+func (f *fakeBackends) UVPins() map[string]string { return map[string]string{} }
 
 type fakeBackend struct {
 	f    *fakeBackends

@@ -201,7 +201,7 @@ func (e *Engine) syncBackend(ctx context.Context, s *session, opts SyncOptions, 
 	}
 	// uv's cache lives inside the venv, on its filesystem, so that uv
 	// hard-links installed files from it instead of copying them.
-	uv := UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline}
+	uv := UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline, Archives: uvArchives(opts.FindLinks)}
 	backend, reason, err := e.chooseBackend(ctx, opts.Backend, uv, filepath.Join(s.loc.Venv, uvCacheDir), tmp, info)
 	if err != nil {
 		return nil, err

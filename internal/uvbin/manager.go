@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +40,11 @@ type Manager struct {
 	// A writer that is also an io.Closer is closed when the body ends.
 	Progress func(total int64) io.Writer
 	Log      io.Writer // -v diagnostics; may be nil
+	// Archives are local folders laid out as a mirror, <dir>/<version>/<archive>
+	// (a wheelhouse's uv/ folder): the pinned archive found there is used
+	// before any download, and offline. Its bytes are checked against the
+	// pin like a downloaded one's.
+	Archives []string
 
 	Pins    []Pin
 	Version string
@@ -200,9 +206,10 @@ func (m *Manager) Ensure(ctx context.Context) (*Binary, error) {
 	if err == nil {
 		return b, nil
 	}
-	if m.Offline {
+	local := m.localArchive(pin)
+	if m.Offline && local == "" {
 		if errors.Is(err, errNotCached) {
-			return nil, &UnavailableError{Reason: fmt.Sprintf("offline and uv %s for %s is not in the cache (%s)", m.version(), target, dir)}
+			return nil, &UnavailableError{Reason: fmt.Sprintf("offline and uv %s for %s is not in the cache (%s)%s", m.version(), target, dir, m.lookedIn(pin))}
 		}
 		return nil, fmt.Errorf("cached uv %s for %s cannot be used, and offline it is not downloaded again (run 'influx-py uv fetch' when online): %w", m.version(), target, err)
 	}
@@ -227,21 +234,128 @@ func (m *Manager) Ensure(ctx context.Context) (*Binary, error) {
 		}
 	}
 	removeStale(filepath.Dir(dir), target)
-	b, err = m.install(ctx, target, pin, dir)
+	if local != "" {
+		// A wheelhouse's archive with other bytes than the pin is an
+		// error, not a reason to download: the copy carried to this site
+		// is wrong and must be noticed.
+		b, err = m.install(ctx, target, pin, dir, fileURL(local))
+		if err != nil {
+			return nil, fmt.Errorf("uv %s for %s from %s: %w", m.version(), target, local, err)
+		}
+		return b, nil
+	}
+	src, err := archiveURL(m.baseURL(), m.version(), pin.Archive)
+	if err != nil {
+		return nil, err
+	}
+	b, err = m.install(ctx, target, pin, dir, src)
 	if err != nil {
 		return nil, fmt.Errorf("download uv %s for %s: %w", m.version(), target, err)
 	}
 	return b, nil
 }
 
+// localArchive is the first of the Archives folders holding the pinned
+// archive, or "".
+func (m *Manager) localArchive(pin Pin) string {
+	for _, d := range m.Archives {
+		p := filepath.Join(d, m.version(), pin.Archive)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			if abs, err := filepath.Abs(p); err == nil {
+				return abs
+			}
+		}
+	}
+	return ""
+}
+
+// lookedIn names the local folders searched for the archive, for the
+// message that it is nowhere.
+func (m *Manager) lookedIn(pin Pin) string {
+	if len(m.Archives) == 0 {
+		return ""
+	}
+	var where []string
+	for _, d := range m.Archives {
+		where = append(where, filepath.Join(d, m.version(), pin.Archive))
+	}
+	return ", nor at " + strings.Join(where, ", ")
+}
+
+func fileURL(path string) string {
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String()
+}
+
+// ArchiveInfo describes a pinned uv release archive put in a folder.
+type ArchiveInfo struct {
+	Version string
+	Target  string
+	Name    string // the archive's file name
+	SHA256  string
+	Size    int64
+	Path    string // where it now is
+}
+
+// Archive puts the pinned release archive for m.Target (the host when
+// empty) at <dir>/<version>/<archive>, verified against the pin: kept when
+// a file with the pinned digest is already there, else copied from the
+// Archives folders, else downloaded (unless Offline). The archive is not
+// extracted or run: it is carried to other machines, whose Ensure checks it
+// again.
+func (m *Manager) Archive(ctx context.Context, dir string) (ArchiveInfo, error) {
+	target, pin, err := m.resolve()
+	if err != nil {
+		return ArchiveInfo{}, err
+	}
+	info := ArchiveInfo{Version: m.version(), Target: target, Name: pin.Archive, SHA256: pin.SHA256,
+		Path: filepath.Join(dir, m.version(), pin.Archive)}
+	if sum, size, err := fetchpkg.HashFile(info.Path); err == nil && sum == pin.SHA256 {
+		info.Size = size
+		return info, nil
+	}
+	src := ""
+	if local := m.localArchive(pin); local != "" && local != info.Path {
+		src = fileURL(local)
+	} else if m.Offline {
+		return ArchiveInfo{}, &UnavailableError{Reason: fmt.Sprintf("offline and the uv %s archive for %s (%s) is not at hand%s", m.version(), target, pin.Archive, m.lookedIn(pin))}
+	} else if src, err = archiveURL(m.baseURL(), m.version(), pin.Archive); err != nil {
+		return ArchiveInfo{}, err
+	}
+	if err := os.MkdirAll(filepath.Dir(info.Path), 0o755); err != nil {
+		return ArchiveInfo{}, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(info.Path), "."+pin.Archive+".tmp-*")
+	if err != nil {
+		return ArchiveInfo{}, err
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	m.logf("fetching %s", fetchpkg.Redact(src))
+	sum, err := m.fetch(ctx, src, tmp.Name(), m.Progress)
+	if err != nil {
+		return ArchiveInfo{}, fmt.Errorf("uv %s archive for %s: %w", m.version(), target, err)
+	}
+	if sum != pin.SHA256 {
+		return ArchiveInfo{}, &ChecksumError{What: "archive " + pin.Archive, URL: fetchpkg.Redact(src), Expected: pin.SHA256, Actual: sum}
+	}
+	fi, err := os.Stat(tmp.Name())
+	if err != nil {
+		return ArchiveInfo{}, err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return ArchiveInfo{}, err
+	}
+	if err := os.Rename(tmp.Name(), info.Path); err != nil {
+		return ArchiveInfo{}, err
+	}
+	info.Size = fi.Size()
+	return info, nil
+}
+
 // install downloads, checks, extracts and runs uv in a fresh folder inside
 // the cache, records what it proved, and renames the folder into place.
 // The caller holds the entry's lock.
-func (m *Manager) install(ctx context.Context, target string, pin Pin, dir string) (*Binary, error) {
-	src, err := archiveURL(m.baseURL(), m.version(), pin.Archive)
-	if err != nil {
-		return nil, err
-	}
+func (m *Manager) install(ctx context.Context, target string, pin Pin, dir, src string) (*Binary, error) {
 	shown := fetchpkg.Redact(src)
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+target+"-")
 	if err != nil {
