@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	fetchpkg "github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/tags"
@@ -294,6 +295,10 @@ func (s *fetch) lookLocal(r Request) outcome {
 		switch {
 		case err == nil:
 			s.logf("%s: using cached %s", r.Name, p)
+			// The modification time says when the entry was last used,
+			// for 'cache prune --older-than'.
+			now := time.Now()
+			os.Chtimes(p, now, now)
 			return foundAt(r, p, SourceCache)
 		case isMismatch(err):
 			s.logf("%s: cache entry is bad (%v); it will be replaced", r.Name, err)

@@ -3,17 +3,34 @@ package artifact
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
+	"time"
 
+	fetchpkg "github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/fsutil"
 )
 
-// The cache is content-addressed: <CacheDir>/artifacts/sha256/<2 hex>/<hex>/<name>.
-// An entry is written to a temporary file beside its final name and renamed
-// only once verified, so a file at the final name is always complete. The
-// digest in the path is what was verified; the name is kept so installers
-// that read the wheel file name get it unchanged.
+// The download cache, <CacheDir>/artifacts, is content-addressed:
+//
+//	artifacts/sha256/<2 hex>/<hex>/<name>   one verified file
+//	artifacts/sha256/<2 hex>/<hex>.lock     its lock (never removed)
+//	artifacts/sha256/<2 hex>/<hex>/.<name>.tmp-*   a download under way, or killed
+//
+// An entry is written to a temporary file beside its final name under the
+// entry's lock and renamed only once verified, so a file at the final name
+// is always complete. The digest in the path is what was verified; the name
+// is kept so installers that read the wheel file name get it unchanged.
+// Every read verifies the file again: a bad entry is dropped and fetched
+// again, or, offline, reported missing. A file's modification time is when
+// it was last used (set on each cache hit), which is what prune goes by.
+//
+// Sync, rebuilds, wheelhouses and adoption read the cache through Fetch;
+// resolution reads it as a --find-links folder of verified files.
 
 func (s *fetch) entryDir(r Request) string {
 	return filepath.Join(s.cacheDir, "artifacts", "sha256", r.SHA256[:2], r.SHA256)
@@ -62,4 +79,124 @@ func (s *fetch) dropStale(ctx context.Context, r Request, o outcome) outcome {
 		o.err = err
 	}
 	return o
+}
+
+// CacheEntry is one file of the download cache.
+type CacheEntry struct {
+	SHA256 string    // the digest it was verified against (its path)
+	Name   string    // the distribution file name
+	Path   string    // the file
+	Size   int64     // bytes
+	Used   time.Time // last used
+}
+
+// CacheDebris is what interrupted writes left in the cache: temporaries
+// of downloads killed half-way, and entry folders without a file.
+type CacheDebris struct {
+	Path string
+	Size int64
+}
+
+// ListCache lists the download cache under cacheDir, by digest. A missing
+// cache is empty.
+func ListCache(cacheDir string) (entries []CacheEntry, debris []CacheDebris, err error) {
+	root := filepath.Join(cacheDir, "artifacts", "sha256")
+	shards, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("download cache: %w", err)
+	}
+	for _, sh := range shards {
+		if !sh.IsDir() || len(sh.Name()) != 2 {
+			continue
+		}
+		ents, err := os.ReadDir(filepath.Join(root, sh.Name()))
+		if err != nil {
+			return nil, nil, fmt.Errorf("download cache: %w", err)
+		}
+		for _, d := range ents {
+			if !d.IsDir() || !isHexDigest(d.Name()) || d.Name()[:2] != sh.Name() {
+				continue
+			}
+			dir := filepath.Join(root, sh.Name(), d.Name())
+			files, err := os.ReadDir(dir)
+			if err != nil {
+				return nil, nil, fmt.Errorf("download cache: %w", err)
+			}
+			found := false
+			for _, f := range files {
+				p := filepath.Join(dir, f.Name())
+				fi, err := f.Info()
+				if err != nil {
+					continue
+				}
+				if strings.HasPrefix(f.Name(), ".") || !fi.Mode().IsRegular() {
+					debris = append(debris, CacheDebris{Path: p, Size: fi.Size()})
+					continue
+				}
+				found = true
+				entries = append(entries, CacheEntry{SHA256: d.Name(), Name: f.Name(), Path: p, Size: fi.Size(), Used: fi.ModTime()})
+			}
+			if !found && len(files) == 0 {
+				debris = append(debris, CacheDebris{Path: dir})
+			}
+		}
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	return entries, debris, nil
+}
+
+// VerifyCacheEntry hashes the entry's file: it must have the digest its
+// path names.
+func VerifyCacheEntry(e CacheEntry) error {
+	sum, _, err := fetchpkg.HashFile(e.Path)
+	if err != nil {
+		return err
+	}
+	if sum != e.SHA256 {
+		return &HashMismatchError{Name: e.Name, Source: e.Path, Origin: SourceCache, Expected: e.SHA256, Actual: sum}
+	}
+	return nil
+}
+
+// RemoveCacheEntry removes an entry under its lock, as a reader would
+// drop it, so that no download or read of the same digest is cut.
+func RemoveCacheEntry(ctx context.Context, cacheDir string, e CacheEntry) error {
+	s := &fetch{Fetcher: &Fetcher{}, cacheDir: cacheDir}
+	r := Request{SHA256: e.SHA256, Name: e.Name}
+	unlock, err := s.lockEntry(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := os.Remove(s.entryFile(r)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	os.Remove(s.entryDir(r)) // only when empty
+	return nil
+}
+
+// RemoveCacheDebris removes what an interrupted write left, under the
+// entry's lock: a temporary being written now is held by its writer, who
+// holds the lock too.
+func RemoveCacheDebris(ctx context.Context, d CacheDebris) error {
+	dir := d.Path
+	if filepath.Base(filepath.Dir(filepath.Dir(dir))) != "sha256" {
+		dir = filepath.Dir(dir) // a temporary inside an entry folder
+	}
+	unlock, err := fsutil.Lock(ctx, dir+".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if dir == d.Path {
+		return os.Remove(dir) // an empty entry folder
+	}
+	if err := os.Remove(d.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	os.Remove(dir)
+	return nil
 }

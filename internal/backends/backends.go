@@ -116,3 +116,21 @@ func (r Real) UVPins() map[string]string {
 	}
 	return out
 }
+
+// UVCache lists the cached uvs.
+func (r Real) UVCache(o engine.UVOptions, verify bool) ([]engine.UVCacheEntry, error) {
+	es, err := r.manager(o, engine.Tools{}).Entries(verify)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engine.UVCacheEntry, len(es))
+	for i, e := range es {
+		out[i] = engine.UVCacheEntry{Version: e.Version, Target: e.Target, Path: e.Path, Size: e.Size, Used: e.Used, Pinned: e.Pinned, Problem: e.Problem}
+	}
+	return out, nil
+}
+
+// RemoveUVCache removes a cached uv.
+func (r Real) RemoveUVCache(ctx context.Context, o engine.UVOptions, e engine.UVCacheEntry) error {
+	return r.manager(o, engine.Tools{}).RemoveEntry(ctx, uvbin.CacheEntry{Version: e.Version, Target: e.Target, Path: e.Path})
+}

@@ -105,6 +105,7 @@ Examples:
 		envCommand(g, stdio, version),
 		runCommand(g, stdio, version),
 		wheelhouseCommand(g, stdio, version),
+		cacheCommand(g, stdio, version),
 		completionCommand(stdio),
 	}
 	for _, c := range app.Commands {

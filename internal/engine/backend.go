@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/resolve"
@@ -114,6 +115,17 @@ type UVArchive struct {
 	Path    string `json:"-"` // where it now is
 }
 
+// UVCacheEntry is one uv in the cache.
+type UVCacheEntry struct {
+	Version string
+	Target  string
+	Path    string
+	Size    int64
+	Used    time.Time
+	Pinned  bool
+	Problem string
+}
+
 // uvArchives are the uv/ folders of the --find-links folders: a wheelhouse
 // passed as --find-links carries uv with it.
 func uvArchives(findLinks []string) []string {
@@ -153,6 +165,11 @@ type Backends interface {
 	UVArchive(ctx context.Context, o UVOptions, t Tools, target, dir string) (*UVArchive, error)
 	// UVPins are the pinned archives' sha256 by uv target triple.
 	UVPins() map[string]string
+	// UVCache lists the uvs in o.CacheDir; with verify, each pinned one is
+	// hashed again and each other marked with its Problem.
+	UVCache(o UVOptions, verify bool) ([]UVCacheEntry, error)
+	// RemoveUVCache removes one entry UVCache listed, under its lock.
+	RemoveUVCache(ctx context.Context, o UVOptions, e UVCacheEntry) error
 }
 
 // unavailable says why uv cannot be had, when err means that.

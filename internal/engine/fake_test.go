@@ -120,7 +120,11 @@ func (f *fakeBackends) PinnedUV() string { return "0.12.18" }
 func (f *fakeBackends) UVArchive(ctx context.Context, o UVOptions, t Tools, target, dir string) (*UVArchive, error) {
 	return nil, errors.New("fake backends carry no uv archive")
 }
-func (f *fakeBackends) UVPins() map[string]string { return map[string]string{} }
+func (f *fakeBackends) UVPins() map[string]string                                { return map[string]string{} }
+func (f *fakeBackends) UVCache(o UVOptions, verify bool) ([]UVCacheEntry, error) { return nil, nil }
+func (f *fakeBackends) RemoveUVCache(ctx context.Context, o UVOptions, e UVCacheEntry) error {
+	return nil
+}
 
 type fakeBackend struct {
 	f    *fakeBackends
