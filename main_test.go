@@ -110,6 +110,8 @@ func scriptParams(t *testing.T, env map[string]string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkwheels":    cmdMkwheels,
 			"mkuvrelease": cmdMkuvrelease,
+			"s3serve":     cmdS3serve,
+			"s3cp":        cmdS3cp,
 			"mkwheel":     cmdMkwheel,
 			"mklock":      cmdMklock,
 			"mklockfrom": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -58,6 +58,11 @@ type Fetcher struct {
 	Client    *http.Client // nil means http.DefaultClient
 	CacheDir  string       // root of the cache; files live under artifacts/sha256
 	FindLinks []string     // local directories searched by file name
+	// Remote are remote folders (an https URL, an S3 prefix) whose files
+	// are fetched by name into the cache, after the local places and before
+	// the lock's URL. The user named them, so they are used offline too
+	// (offline keeps away from indexes and the lock's URLs).
+	Remote []string
 	// Within are the folders whose files a mismatch may describe (the
 	// plugin dir). A lock path elsewhere is only compared: a lock must not
 	// be a way to learn the hash or size of any file the user can read.
@@ -132,7 +137,7 @@ func (f *Fetcher) Fetch(ctx context.Context, reqs []Request) ([]Result, error) {
 		if outs[i].done || outs[i].err != nil {
 			continue
 		}
-		if f.Offline || reqs[i].URL == "" || isFileURL(reqs[i].URL) {
+		if len(f.Remote) == 0 && (f.Offline || reqs[i].URL == "" || isFileURL(reqs[i].URL)) {
 			if outs[i].staleHit {
 				outs[i] = s.dropStale(ctx, reqs[i], outs[i])
 			}

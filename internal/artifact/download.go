@@ -19,16 +19,31 @@ func (s *fetch) download(ctx context.Context, r Request, o outcome) outcome {
 		o.err = err
 		return o
 	}
-	u, err := url.Parse(r.URL)
-	if err != nil {
-		return fail(&DownloadError{Name: r.Name, URL: r.URL, Err: err})
+	// Where to download from, in order: the remote folders by name, then
+	// the lock's URL (not offline).
+	var srcs []string
+	for _, base := range s.Remote {
+		srcs = append(srcs, fetchpkg.Join(base, r.Name))
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fail(&DownloadError{Name: r.Name, URL: fetchpkg.Redact(r.URL),
-			Err: fmt.Errorf("unsupported URL scheme %q (only http, https and file)", u.Scheme)})
+	if r.URL != "" && !isFileURL(r.URL) && !s.Offline {
+		u, err := url.Parse(r.URL)
+		if err != nil {
+			return fail(&DownloadError{Name: r.Name, URL: r.URL, Err: err})
+		}
+		if u.Scheme != "http" && u.Scheme != "https" {
+			return fail(&DownloadError{Name: r.Name, URL: fetchpkg.Redact(r.URL),
+				Err: fmt.Errorf("unsupported URL scheme %q (only http, https and file)", u.Scheme)})
+		}
+		srcs = append(srcs, r.URL)
+	}
+	if len(srcs) == 0 {
+		if why := notDownloaded(r, s.Offline); why != "" {
+			o.looked = append(o.looked, why)
+		}
+		return o
 	}
 	if s.cacheDir == "" {
-		return fail(&DownloadError{Name: r.Name, URL: fetchpkg.Redact(r.URL), Err: errors.New("no cache directory to download into")})
+		return fail(&DownloadError{Name: r.Name, URL: fetchpkg.Redact(srcs[0]), Err: errors.New("no cache directory to download into")})
 	}
 
 	// Another process downloading the same file holds this lock: waiting
@@ -60,19 +75,44 @@ func (s *fetch) download(ctx context.Context, r Request, o outcome) outcome {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(err)
 	}
-	s.logf("%s: downloading %s", r.Name, fetchpkg.Redact(r.URL))
-	if err := s.get(ctx, r, p); err != nil {
+	for i, src := range srcs {
+		s.logf("%s: downloading %s", r.Name, fetchpkg.Redact(src))
+		err := s.get(ctx, r, src, p)
+		if err == nil {
+			return foundAt(r, p, SourceDownload)
+		}
+		// A remote folder without the file: try the next place. Wrong
+		// bytes anywhere are an error, never a reason to look further.
+		if i < len(s.Remote) && isNotThere(err) {
+			o.looked = append(o.looked, "not in "+fetchpkg.Redact(s.Remote[i]))
+			continue
+		}
 		os.Remove(dir) // only succeeds when empty: leave no half entry
 		return fail(err)
 	}
-	return foundAt(r, p, SourceDownload)
+	os.Remove(dir)
+	if why := notDownloaded(r, s.Offline); why != "" {
+		o.looked = append(o.looked, why)
+	}
+	return o
+}
+
+// isNotThere reports a download that failed because the source has no
+// such file (HTTP 404 or 410, a missing S3 key).
+func isNotThere(err error) bool {
+	var st *StatusError
+	if errors.As(err, &st) {
+		return st.Code == 404 || st.Code == 410 || st.Code == 403
+	}
+	var de *DownloadError
+	return errors.As(err, &de) && errors.Is(de.Err, os.ErrNotExist)
 }
 
 // get downloads r.URL to dest through the fetch layer, into a temporary
 // file beside dest that becomes dest only once its size and hash are the
 // lock's.
-func (s *fetch) get(ctx context.Context, r Request, dest string) error {
-	where := fetchpkg.Redact(r.URL)
+func (s *fetch) get(ctx context.Context, r Request, src, dest string) error {
+	where := fetchpkg.Redact(src)
 	t, err := fsutil.NewTemp(dest, 0o644)
 	if err != nil {
 		return fmt.Errorf("store %s in cache: %w", r.Name, err)
@@ -87,7 +127,7 @@ func (s *fetch) get(ctx context.Context, r Request, dest string) error {
 			return progressWriter{pw}
 		}
 	}
-	res, err := (&fetchpkg.Client{HTTP: s.Client}).File(ctx, r.URL, t.Path(), o)
+	res, err := (&fetchpkg.Client{HTTP: s.Client}).File(ctx, src, t.Path(), o)
 	if err != nil {
 		t.Abort()
 		return downloadError(r, where, err)

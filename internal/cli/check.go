@@ -110,7 +110,7 @@ func printCheck(w io.Writer, r *engine.CheckResult) {
 }
 
 func checkAgainst(c *cli.Context, e *engine.Engine, stdio IO, f *checkFlags) error {
-	there, err := engine.ReadStatus(f.against)
+	there, err := e.ReadStatusFrom(c.Context, f.cache(), f.against)
 	if err != nil {
 		return err
 	}

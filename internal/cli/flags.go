@@ -43,7 +43,7 @@ func (w *whereFlags) flags() []cli.Flag {
 	return append([]cli.Flag{
 		&cli.StringFlag{Name: "plugin-dir", Usage: "the InfluxDB 3 plugin `DIR` (default: the current directory)", EnvVars: []string{"INFLUX_PY_PLUGIN_DIR", "INFLUXDB3_PLUGIN_DIR"}, Destination: &w.pluginDir},
 		&cli.StringFlag{Name: "venv", Usage: "the virtual environment `DIR` (default: <plugin-dir>/.venv)", EnvVars: []string{"INFLUX_PY_VENV"}, Destination: &w.venv},
-		&cli.StringFlag{Name: "lock", Usage: "the PEP 751 lock `FILE` (default: <plugin-dir>/pylock.toml)", EnvVars: []string{"INFLUX_PY_LOCK"}, Destination: &w.lock},
+		&cli.StringFlag{Name: "lock", Usage: "the PEP 751 lock `FILE`, or a source: https://..., s3://BUCKET/KEY, s3::http://HOST/BUCKET/KEY (default: <plugin-dir>/pylock.toml)", EnvVars: []string{"INFLUX_PY_LOCK"}, Destination: &w.lock},
 		&cli.StringFlag{Name: "python", Usage: "the interpreter at `PATH` (default: InfluxDB's bundled Python, else python3 on PATH)", EnvVars: []string{"INFLUX_PY_PYTHON"}, Destination: &w.python},
 		cacheDirFlag(&w.cacheDir),
 	}, w.output.flags()...)

@@ -32,7 +32,7 @@ func (f *lockFlags) commandFlags() []cli.Flag {
 	flags := append(f.flags(),
 		&cli.StringFlag{Name: "index-url", Usage: "resolve from the simple (PEP 503) index at `URL` (default: the one the lock records, else PyPI)", EnvVars: []string{"INFLUX_PY_INDEX_URL"}, Destination: &f.indexURL},
 		&cli.StringSliceFlag{Name: "extra-index-url", Usage: "further index `URL` (repeatable)", EnvVars: []string{"INFLUX_PY_EXTRA_INDEX_URL"}, Destination: &f.extraIndex},
-		&cli.StringSliceFlag{Name: "find-links", Usage: "also look for files in `DIR` (repeatable); recorded in the lock", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
+		&cli.StringSliceFlag{Name: "find-links", Usage: "also look for files in `DIR` or a source (https://, s3://, an archive, git::URL; repeatable); recorded in the lock", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
 		offlineFlag(&f.offline, "resolve from --find-links alone, without any index"),
 		&cli.BoolFlag{Name: "allow-build", Usage: "allow source distributions when no wheel fits", EnvVars: []string{"INFLUX_PY_ALLOW_BUILD"}, Destination: &f.allowBuild},
 		&cli.DurationFlag{Name: "index-timeout", Value: 5 * time.Second, Usage: "fail when an index does not answer within `DURATION`", EnvVars: []string{"INFLUX_PY_INDEX_TIMEOUT"}, Destination: &f.indexTimeout},

@@ -115,6 +115,9 @@ func diagnose(err error) (code string, hints []string) {
 		unfound  *engine.UnfoundError
 		noIndex  *engine.IndexUnreachableError
 		target   *engine.TargetError
+		srcErr   *engine.SourceError
+		readOnly *engine.ReadOnlyLockError
+		notWH    *engine.NotWheelhouseError
 	)
 	switch {
 	case errors.As(err, &usage):
@@ -149,6 +152,15 @@ func diagnose(err error) (code string, hints []string) {
 			return "target", []string{"lock for this machine too (" + add + "), or pass --no-sync to lock for the other nodes only"}
 		}
 		return "target", []string{"nothing was changed; lock for this machine too: " + add}
+	case errors.As(err, &readOnly):
+		return "read_only_lock", []string{"edit the lock where it is kept (a clone, a local copy), then publish it; a node syncs from the source with --lock"}
+	case errors.As(err, &notWH):
+		return "not_wheelhouse", []string{"give an empty or new folder, or one made by 'influx-py wheelhouse'"}
+	case errors.As(err, &srcErr):
+		if srcErr.NotFound() {
+			return "source_not_found", []string{"check the bucket, path or URL; nothing was changed"}
+		}
+		return "source_unreachable", []string{"nothing was changed; check the network and the credentials (AWS: AWS_ACCESS_KEY_ID or ~/.aws/credentials; http: ~/.netrc), and run again with -v"}
 	case errors.As(err, &noIndex):
 		return "index_unreachable", []string{"the lock is unchanged; check the network and the index URL (--index-url), wait longer with --index-timeout, or resolve from files without an index: --offline --find-links DIR"}
 	case errors.As(err, &unfound):

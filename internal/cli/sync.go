@@ -47,7 +47,7 @@ Examples:
    influx-py sync --backend pip                     # never use uv
    influx-py sync --uv-mirror https://artifacts.example.com/uv   # air-gapped uv mirror`,
 		Flags: append(f.flags(),
-			&cli.StringSliceFlag{Name: "find-links", Usage: "look for files by name in `DIR` (repeatable)", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
+			&cli.StringSliceFlag{Name: "find-links", Usage: "look for files by name in `DIR`, or a source: https://HOST/DIR/, s3://BUCKET/PREFIX/, an archive, git::URL (repeatable)", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
 			offlineFlag(&f.offline, "never use the network; fail listing every file not found locally"),
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print what would change and change nothing", EnvVars: []string{"INFLUX_PY_DRY_RUN"}, Destination: &f.dryRun},
 			&cli.BoolFlag{Name: "allow-build", Usage: "install from a source distribution when no wheel fits (runs its build backend)", EnvVars: []string{"INFLUX_PY_ALLOW_BUILD"}, Destination: &f.allowBuild},

@@ -50,7 +50,7 @@ Examples:
    influx-py wheelhouse verify /srv/wheelhouse
    rsync -a /srv/wheelhouse/ node3:/srv/wheelhouse/ && ssh node3 influx-py sync --offline --find-links /srv/wheelhouse`,
 		Flags: append(f.flags(),
-			&cli.StringSliceFlag{Name: "find-links", Usage: "look for files by name in `DIR` (repeatable)", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
+			&cli.StringSliceFlag{Name: "find-links", Usage: "look for files by name in `DIR`, or a source: https://HOST/DIR/, s3://BUCKET/PREFIX/, an archive, git::URL (repeatable)", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
 			offlineFlag(&f.offline, "never use the network: files and uv only from what is at hand"),
 			&cli.BoolFlag{Name: "all", Usage: "every file the lock lists, for every interpreter and platform", EnvVars: []string{"INFLUX_PY_WHEELHOUSE_ALL"}, Destination: &f.all},
 			&cli.StringSliceFlag{Name: "uv-target", Usage: "carry the pinned uv for `TRIPLE` (repeatable; default: this machine's)", EnvVars: []string{"INFLUX_PY_UV_TARGET"}, Destination: &f.uvTargets},

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/resolve"
 	"github.com/influx-py/influx-py/internal/run"
@@ -131,7 +132,10 @@ type UVCacheEntry struct {
 func uvArchives(findLinks []string) []string {
 	var out []string
 	for _, d := range findLinks {
-		if !strings.Contains(d, "://") {
+		switch {
+		case fetch.IsRemote(d):
+			out = append(out, fetch.Join(d, WheelhouseUVDir))
+		case !strings.Contains(d, "://"):
 			out = append(out, filepath.Join(d, WheelhouseUVDir))
 		}
 	}

@@ -48,6 +48,10 @@ func (r CheckResult) MarshalJSON() ([]byte, error) {
 // vouches for the venv it starts no process; otherwise it probes the
 // interpreter (cached) and reads site-packages.
 func (e *Engine) Check(ctx context.Context, opts CheckOptions) (*CheckResult, error) {
+	var err error
+	if opts.Where.Lock, err = e.remoteFile(ctx, opts.CacheDir, opts.Where.Lock, "pylock.toml"); err != nil {
+		return nil, err
+	}
 	s, err := e.open(opts.Where, true, nil)
 	if err != nil {
 		return nil, err

@@ -43,7 +43,8 @@ type Engine struct {
 	// Version is influx-py's version, recorded in the stamp.
 	Version string
 
-	trusted map[string]error // cache dirs checked, and what was found
+	trusted map[string]error  // cache dirs checked, and what was found
+	fetched map[string]string // remote folder sources fetched by this command, and where
 }
 
 func (e *Engine) logf(format string, args ...any) {

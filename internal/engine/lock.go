@@ -103,6 +103,10 @@ type LockCheck struct {
 // none is checked against the requirements influx-py would adopt, and the
 // result says so.
 func (e *Engine) CheckLock(ctx context.Context, opts LockOptions) (*LockCheck, error) {
+	var err error
+	if opts.Where.Lock, err = e.remoteFile(ctx, opts.CacheDir, opts.Where.Lock, "pylock.toml"); err != nil {
+		return nil, err
+	}
 	loc, err := Locate(opts.Where, e.Sys)
 	if err != nil {
 		return nil, err
@@ -150,6 +154,9 @@ func readLock(path string) (*lockfile.Lock, []byte, error) {
 // the file is written only when that succeeded. A failure anywhere leaves
 // the lock file byte-identical.
 func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]string) ([]string, error)) (*LockResult, error) {
+	if fetch.IsRemote(opts.Where.Lock) {
+		return nil, &ReadOnlyLockError{Source: fetch.Redact(opts.Where.Lock)}
+	}
 	loc, err := Locate(opts.Where, e.Sys)
 	if err != nil {
 		return nil, err
@@ -199,6 +206,12 @@ func (e *Engine) Relock(ctx context.Context, opts LockOptions, edit func([]strin
 	}
 	src := lockSources(&proj, opts, lockDir, info, targets)
 	if err := opts.Declared.checkIndexes(src); err != nil {
+		return nil, err
+	}
+	// Remote folders are fetched whole for the resolvers (an https folder
+	// stays a URL, which they read as a page of links); the lock records
+	// them as given.
+	if src.findLinks, _, err = e.findLinkSources(ctx, opts.CacheDir, src.findLinks, true); err != nil {
 		return nil, err
 	}
 	src.findLinks = e.existingFolders(src.findLinks)

@@ -55,6 +55,10 @@ type Installed struct {
 // Status describes the venv without changing it and without starting any
 // process: everything comes from pyvenv.cfg, site-packages and the stamp.
 func (e *Engine) Status(ctx context.Context, opts StatusOptions) (*Status, error) {
+	var err error
+	if opts.Where.Lock, err = e.remoteFile(ctx, opts.CacheDir, opts.Where.Lock, "pylock.toml"); err != nil {
+		return nil, err
+	}
 	s, err := e.open(opts.Where, true, nil)
 	if err != nil {
 		return nil, err
@@ -182,6 +186,15 @@ func CompareStatus(here, there *Status) []Difference {
 }
 
 // ReadStatus reads another node's `status --json` output.
+func (e *Engine) ReadStatusFrom(ctx context.Context, cacheDir, src string) (*Status, error) {
+	p, err := e.remoteFile(ctx, cacheDir, src, "status.json")
+	if err != nil {
+		return nil, err
+	}
+	return ReadStatus(p)
+}
+
+// ReadStatus reads a status report saved by 'status --json'.
 func ReadStatus(path string) (*Status, error) {
 	data, err := fsutil.ReadRegular(path, maxStatusBytes)
 	if err != nil {

@@ -43,6 +43,9 @@ type SyncOptions struct {
 	// held is set when the caller already holds the venv lock (a sync
 	// inside add or remove).
 	held bool
+	// remote are the --find-links that are remote folders, read by name
+	// (FindLinks keeps the local ones once syncLocked has split them).
+	remote []string
 	// candidate, when set, is synced in place of the lock file's content:
 	// the lock add or remove is about to write.
 	candidate []byte
@@ -103,6 +106,10 @@ var keepNames = []string{"pip"}
 // point leaves the old venv, or one marked as interrupted that the next
 // sync repairs.
 func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error) {
+	var err error
+	if opts.Where.Lock, err = e.remoteFile(ctx, opts.CacheDir, opts.Where.Lock, "pylock.toml"); err != nil {
+		return nil, err
+	}
 	s, err := e.open(opts.Where, true, opts.candidate)
 	if err != nil {
 		return nil, err
@@ -174,6 +181,11 @@ func (e *Engine) syncLocked(ctx context.Context, s *session, opts SyncOptions, r
 	if d.action == venvRebuild {
 		e.warnf("rebuilding venv %s: %s; reinstalling %s from the lock", s.loc.Venv, d.why, wantNames(d.wants))
 	}
+	// Remote --find-links are reached only now that files are needed: a
+	// sync with nothing to install never touches them.
+	if opts.FindLinks, opts.remote, err = e.findLinkSources(ctx, opts.CacheDir, opts.FindLinks, false); err != nil {
+		return nil, err
+	}
 	backend, err := e.syncBackend(ctx, s, opts, info, res)
 	if err != nil {
 		return nil, err
@@ -201,7 +213,7 @@ func (e *Engine) syncBackend(ctx context.Context, s *session, opts SyncOptions, 
 	}
 	// uv's cache lives inside the venv, on its filesystem, so that uv
 	// hard-links installed files from it instead of copying them.
-	uv := UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline, Archives: uvArchives(opts.FindLinks)}
+	uv := UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline, Archives: uvArchives(append(append([]string{}, opts.FindLinks...), opts.remote...))}
 	backend, reason, err := e.chooseBackend(ctx, opts.Backend, uv, filepath.Join(s.loc.Venv, uvCacheDir), tmp, info)
 	if err != nil {
 		return nil, err
@@ -354,6 +366,7 @@ func (e *Engine) fetch(ctx context.Context, opts SyncOptions, loc *Locations, pl
 		Client:    e.HTTP,
 		CacheDir:  opts.CacheDir,
 		FindLinks: opts.FindLinks,
+		Remote:    opts.remote,
 		Within:    []string{loc.PluginDir, filepath.Dir(loc.Lock)},
 		Offline:   opts.Offline,
 		Progress:  e.Progress,

@@ -111,6 +111,14 @@ func (e *NotWheelhouseError) Error() string {
 // manifest is written last: a wheelhouse whose making was interrupted has
 // the manifest of the run before, or none, and the next run completes it.
 func (e *Engine) Wheelhouse(ctx context.Context, opts WheelhouseOptions) (*WheelhouseResult, error) {
+	var err error
+	if opts.Where.Lock, err = e.remoteFile(ctx, opts.CacheDir, opts.Where.Lock, "pylock.toml"); err != nil {
+		return nil, err
+	}
+	var remote []string
+	if opts.FindLinks, remote, err = e.findLinkSources(ctx, opts.CacheDir, opts.FindLinks, false); err != nil {
+		return nil, err
+	}
 	loc, err := Locate(opts.Where, e.Sys)
 	if err != nil {
 		return nil, err
@@ -156,6 +164,7 @@ func (e *Engine) Wheelhouse(ctx context.Context, opts WheelhouseOptions) (*Wheel
 		Client:    e.HTTP,
 		CacheDir:  opts.CacheDir,
 		FindLinks: append([]string{dir}, opts.FindLinks...),
+		Remote:    remote,
 		Within:    []string{loc.PluginDir, filepath.Dir(loc.Lock), dir},
 		Offline:   opts.Offline,
 		Progress:  e.Progress,
@@ -190,7 +199,7 @@ func (e *Engine) Wheelhouse(ctx context.Context, opts WheelhouseOptions) (*Wheel
 	}
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Name < m.Files[j].Name })
 
-	if m.UV, err = e.wheelhouseUV(ctx, opts, dir); err != nil {
+	if m.UV, err = e.wheelhouseUV(ctx, opts, dir, remote); err != nil {
 		return nil, err
 	}
 	if err := writeIndexes(dir, m); err != nil {
@@ -338,7 +347,7 @@ func placeFile(src, dst, sum string) (added, replaced bool, err error) {
 }
 
 // wheelhouseUV puts in the pinned uv archives for the targets asked.
-func (e *Engine) wheelhouseUV(ctx context.Context, opts WheelhouseOptions, dir string) ([]UVArchive, error) {
+func (e *Engine) wheelhouseUV(ctx context.Context, opts WheelhouseOptions, dir string, remote []string) ([]UVArchive, error) {
 	b, err := e.backends()
 	if err != nil {
 		return nil, err
@@ -347,7 +356,7 @@ func (e *Engine) wheelhouseUV(ctx context.Context, opts WheelhouseOptions, dir s
 	if targets == nil {
 		targets = []string{""}
 	}
-	o := UVOptions{Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline, Archives: uvArchives(append([]string{dir}, opts.FindLinks...))}
+	o := UVOptions{Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline, Archives: uvArchives(append(append([]string{dir}, opts.FindLinks...), remote...))}
 	out := []UVArchive{}
 	for _, t := range targets {
 		a, err := b.UVArchive(ctx, o, e.tools(), t, filepath.Join(dir, WheelhouseUVDir))

@@ -130,6 +130,9 @@ func (c *Client) userAgent() string {
 // temporary file stays the same file). The sha256 and size come from the
 // bytes as they were written.
 func (c *Client) File(ctx context.Context, src, dst string, o Options) (Result, error) {
+	if IsS3(src) {
+		return c.s3File(ctx, src, dst, o)
+	}
 	u, err := url.Parse(src)
 	if err != nil {
 		return Result{}, fmt.Errorf("fetch %s: %w", Redact(src), err)

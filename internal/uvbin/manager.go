@@ -207,7 +207,8 @@ func (m *Manager) Ensure(ctx context.Context) (*Binary, error) {
 		return b, nil
 	}
 	local := m.localArchive(pin)
-	if m.Offline && local == "" {
+	remote := m.remoteArchives(pin)
+	if m.Offline && local == "" && len(remote) == 0 {
 		if errors.Is(err, errNotCached) {
 			return nil, &UnavailableError{Reason: fmt.Sprintf("offline and uv %s for %s is not in the cache (%s)%s", m.version(), target, dir, m.lookedIn(pin))}
 		}
@@ -244,6 +245,20 @@ func (m *Manager) Ensure(ctx context.Context) (*Binary, error) {
 		}
 		return b, nil
 	}
+	var ue *UnavailableError
+	for _, src := range remote {
+		b, err = m.install(ctx, target, pin, dir, src)
+		if err == nil {
+			return b, nil
+		}
+		if !errors.As(err, &ue) {
+			return nil, fmt.Errorf("uv %s for %s from %s: %w", m.version(), target, fetchpkg.Redact(src), err)
+		}
+		m.logf("uv %s for %s: %s", m.version(), target, ue.Reason)
+	}
+	if m.Offline {
+		return nil, &UnavailableError{Reason: fmt.Sprintf("offline and uv %s for %s is neither in the cache nor in %s", m.version(), target, strings.Join(redactAll(remote), ", "))}
+	}
 	src, err := archiveURL(m.baseURL(), m.version(), pin.Archive)
 	if err != nil {
 		return nil, err
@@ -255,10 +270,33 @@ func (m *Manager) Ensure(ctx context.Context) (*Binary, error) {
 	return b, nil
 }
 
-// localArchive is the first of the Archives folders holding the pinned
-// archive, or "".
+// remoteArchives are where the remote Archives folders would hold the
+// pinned archive.
+func (m *Manager) remoteArchives(pin Pin) []string {
+	var out []string
+	for _, d := range m.Archives {
+		if fetchpkg.IsRemote(d) {
+			out = append(out, fetchpkg.Join(fetchpkg.Join(d, m.version()), pin.Archive))
+		}
+	}
+	return out
+}
+
+func redactAll(srcs []string) []string {
+	out := make([]string, len(srcs))
+	for i, s := range srcs {
+		out[i] = fetchpkg.Redact(s)
+	}
+	return out
+}
+
+// localArchive is the first of the local Archives folders holding the
+// pinned archive, or "".
 func (m *Manager) localArchive(pin Pin) string {
 	for _, d := range m.Archives {
+		if fetchpkg.IsRemote(d) {
+			continue
+		}
 		p := filepath.Join(d, m.version(), pin.Archive)
 		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
 			if abs, err := filepath.Abs(p); err == nil {
@@ -277,7 +315,11 @@ func (m *Manager) lookedIn(pin Pin) string {
 	}
 	var where []string
 	for _, d := range m.Archives {
-		where = append(where, filepath.Join(d, m.version(), pin.Archive))
+		if fetchpkg.IsRemote(d) {
+			where = append(where, fetchpkg.Redact(fetchpkg.Join(fetchpkg.Join(d, m.version()), pin.Archive)))
+		} else {
+			where = append(where, filepath.Join(d, m.version(), pin.Archive))
+		}
 	}
 	return ", nor at " + strings.Join(where, ", ")
 }
@@ -313,13 +355,20 @@ func (m *Manager) Archive(ctx context.Context, dir string) (ArchiveInfo, error) 
 		info.Size = size
 		return info, nil
 	}
-	src := ""
+	var srcs []string
 	if local := m.localArchive(pin); local != "" && local != info.Path {
-		src = fileURL(local)
-	} else if m.Offline {
+		srcs = append(srcs, fileURL(local))
+	}
+	srcs = append(srcs, m.remoteArchives(pin)...)
+	if !m.Offline {
+		src, err := archiveURL(m.baseURL(), m.version(), pin.Archive)
+		if err != nil {
+			return ArchiveInfo{}, err
+		}
+		srcs = append(srcs, src)
+	}
+	if len(srcs) == 0 {
 		return ArchiveInfo{}, &UnavailableError{Reason: fmt.Sprintf("offline and the uv %s archive for %s (%s) is not at hand%s", m.version(), target, pin.Archive, m.lookedIn(pin))}
-	} else if src, err = archiveURL(m.baseURL(), m.version(), pin.Archive); err != nil {
-		return ArchiveInfo{}, err
 	}
 	if err := os.MkdirAll(filepath.Dir(info.Path), 0o755); err != nil {
 		return ArchiveInfo{}, err
@@ -330,8 +379,16 @@ func (m *Manager) Archive(ctx context.Context, dir string) (ArchiveInfo, error) 
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	m.logf("fetching %s", fetchpkg.Redact(src))
-	sum, err := m.fetch(ctx, src, tmp.Name(), m.Progress)
+	var sum, src string
+	for i, s := range srcs {
+		src = s
+		m.logf("fetching %s", fetchpkg.Redact(src))
+		sum, err = m.fetch(ctx, src, tmp.Name(), m.Progress)
+		var ue *UnavailableError
+		if err == nil || !errors.As(err, &ue) || i == len(srcs)-1 {
+			break
+		}
+	}
 	if err != nil {
 		return ArchiveInfo{}, fmt.Errorf("uv %s archive for %s: %w", m.version(), target, err)
 	}
