@@ -106,6 +106,7 @@ Examples:
 		runCommand(g, stdio, version),
 		wheelhouseCommand(g, stdio, version),
 		cacheCommand(g, stdio, version),
+		fleetCommand(g, stdio, version),
 		completionCommand(stdio),
 	}
 	for _, c := range app.Commands {

@@ -38,7 +38,7 @@ func TestCompletionBash(t *testing.T) {
 	}
 	for _, tt := range []struct{ line, want string }{
 		{"influx-py sy", "sync"},
-		{"influx-py ", "sync check status doctor add remove lock uv env run wheelhouse cache completion help --help --no-progress --quiet --verbose --version -V -h -q -v"},
+		{"influx-py ", "sync check status doctor add remove lock uv env run wheelhouse cache fleet completion help --help --no-progress --quiet --verbose --version -V -h -q -v"},
 		{"influx-py sync --pl", "--plugin-dir"},
 		{"influx-py sync --plugin-dir plu", "plugins"}, // a path flag completes files
 		{"influx-py sync --backend ", ""},              // a value, not a flag

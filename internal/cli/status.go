@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -11,7 +13,9 @@ import (
 
 type statusFlags struct {
 	whereFlags
-	json bool
+	json    bool
+	publish string
+	node    string
 }
 
 func statusCommand(g *global, stdio IO, version string) *cli.Command {
@@ -26,18 +30,43 @@ of the file each came from), the same on every node synced to the same lock
 with the same Python, wherever the plugin dir is: compare nodes with
 'influx-py check --against OTHER.json'.
 
+With --publish, the report (the JSON) is also written as <node>.json into a
+folder or an S3 prefix that every node of a cluster publishes to, where
+'influx-py fleet' compares them all.
+
 Examples:
    influx-py status
-   influx-py status --json > node1.json`,
-		Flags: append(f.flags(), jsonFlag(&f.json)),
+   influx-py status --json > node1.json
+   influx-py status --publish s3://ops-bucket/influx-py/fleet/ --node "$(hostname -s)"
+   influx-py status --publish /mnt/shared/fleet`,
+		Flags: append(f.flags(), jsonFlag(&f.json),
+			&cli.StringFlag{Name: "publish", Usage: "also write the report to `SOURCE`/<node>.json: a folder or s3://BUCKET/PREFIX/", EnvVars: []string{"INFLUX_PY_PUBLISH"}, Destination: &f.publish},
+			&cli.StringFlag{Name: "node", Usage: "this node's `NAME` in the report (default: the host name)", EnvVars: []string{"INFLUX_PY_NODE"}, Destination: &f.node},
+		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageError{err: fmt.Errorf("status takes no arguments, got %q", c.Args().Slice())}
 			}
+			node := f.node
+			if node == "" {
+				node = hostName()
+			}
+			if err := engine.CheckNodeName(node); err != nil {
+				return usageError{err: fmt.Errorf("--node: %w", err), cmd: "status"}
+			}
 			e := newEngine(g, stdio, version, f.output)
-			st, err := e.Status(c.Context, engine.StatusOptions{Where: f.where(), CacheDir: f.cache()})
+			st, err := e.Status(c.Context, engine.StatusOptions{Where: f.where(), CacheDir: f.cache(), Node: node})
 			if err != nil {
 				return err
+			}
+			if f.publish != "" {
+				where, err := e.PublishStatus(c.Context, st, f.publish)
+				if err != nil {
+					return err
+				}
+				if !f.json {
+					defer fmt.Fprintf(stdio.Stdout, "published: %s\n", where)
+				}
 			}
 			if f.json {
 				return writeJSON(stdio.Stdout, st)
@@ -46,6 +75,16 @@ Examples:
 			return nil
 		},
 	}
+}
+
+// hostName is this machine's short host name, the default node name.
+func hostName() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "node"
+	}
+	h, _, _ = strings.Cut(h, ".")
+	return h
 }
 
 func printStatus(w io.Writer, st *engine.Status) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/influx-py/influx-py/internal/fsutil"
 
@@ -17,19 +18,24 @@ import (
 type StatusOptions struct {
 	Where    Where
 	CacheDir string
+	Node     string // the name of this node in its report (the host name)
 }
 
 // Status is a node's venv as status reports it. Paths differ between
 // machines; Fingerprint, the installed set and the versions do not, so two
 // nodes synced to the same lock with the same Python can be compared.
 type Status struct {
-	PluginDir string   `json:"plugin_dir"`
-	Venv      string   `json:"venv"`
-	Lock      string   `json:"lock"`
-	Healthy   bool     `json:"healthy"` // the venv exists and is whole
-	InSync    bool     `json:"in_sync"` // and the stamp says it matches the lock
-	Problems  []string `json:"problems"`
-	Python    string   `json:"python"`
+	// Node and Reported name the node and say when the report was made,
+	// for the fleet table.
+	Node      string    `json:"node"`
+	Reported  time.Time `json:"reported"`
+	PluginDir string    `json:"plugin_dir"`
+	Venv      string    `json:"venv"`
+	Lock      string    `json:"lock"`
+	Healthy   bool      `json:"healthy"` // the venv exists and is whole
+	InSync    bool      `json:"in_sync"` // and the stamp says it matches the lock
+	Problems  []string  `json:"problems"`
+	Python    string    `json:"python"`
 	// PythonVersion is the version of the interpreter at Python, as the
 	// last sync found it ("" when the venv was not synced with it);
 	// VenvPythonVersion the version the venv was made with (pyvenv.cfg).
@@ -64,6 +70,8 @@ func (e *Engine) Status(ctx context.Context, opts StatusOptions) (*Status, error
 		return nil, err
 	}
 	st := &Status{
+		Node:       opts.Node,
+		Reported:   e.Now().UTC().Truncate(time.Second),
 		PluginDir:  s.loc.PluginDir,
 		Venv:       s.loc.Venv,
 		Lock:       s.loc.Lock,
@@ -185,7 +193,8 @@ func CompareStatus(here, there *Status) []Difference {
 	return out
 }
 
-// ReadStatus reads another node's `status --json` output.
+// ReadStatusFrom reads another node's `status --json` output from a file
+// or a source.
 func (e *Engine) ReadStatusFrom(ctx context.Context, cacheDir, src string) (*Status, error) {
 	p, err := e.remoteFile(ctx, cacheDir, src, "status.json")
 	if err != nil {
