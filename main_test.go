@@ -330,7 +330,8 @@ func breakCRC(ts *testscript.TestScript, data []byte, name string) []byte {
 // WHEEL of the form url=URL@FILE locks FILE by URL instead. -deps writes
 // each package's dependencies array from its wheel's Requires-Dist (as uv
 // does); -archive locks each file as a versionless archive (as pip lock
-// does for a wheel named on its command line).
+// does for a wheel named on its command line); -group puts the wheels of one
+// name and version into one package (several platforms' builds).
 func cmdMklock(ts *testscript.TestScript, neg bool, args []string) {
 	var o lockOptions
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
@@ -339,6 +340,8 @@ func cmdMklock(ts *testscript.TestScript, neg bool, args []string) {
 			o.deps = true
 		case "-archive":
 			o.archive = true
+		case "-group":
+			o.group = true
 		default:
 			ts.Fatalf("mklock: unknown option %s", args[0])
 		}
@@ -374,7 +377,7 @@ func cmdMklock(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(lockPath, data, 0o644))
 }
 
-type lockOptions struct{ deps, archive bool }
+type lockOptions struct{ deps, archive, group bool }
 
 func lockFor(lockPath string, files []string) ([]byte, error) {
 	return lockWith(lockPath, files, lockOptions{})
@@ -431,6 +434,10 @@ func lockWith(lockPath string, files []string, o lockOptions) ([]byte, error) {
 		if o.archive {
 			f.Name = ""
 			p.Version, p.Wheels, p.Archive = "", nil, &lockfile.Archive{File: f}
+		}
+		if n := len(l.Packages); o.group && n > 0 && l.Packages[n-1].Name == p.Name && l.Packages[n-1].Version == p.Version {
+			l.Packages[n-1].Wheels = append(l.Packages[n-1].Wheels, p.Wheels...)
+			continue
 		}
 		l.Packages = append(l.Packages, p)
 	}

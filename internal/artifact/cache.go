@@ -29,8 +29,11 @@ import (
 // again, or, offline, reported missing. A file's modification time is when
 // it was last used (set on each cache hit), which is what prune goes by.
 //
-// Sync, rebuilds, wheelhouses and adoption read the cache through Fetch;
-// resolution reads it as a --find-links folder of verified files.
+// Sync, rebuilds, wheelhouses and adoption read the cache through Fetch.
+// add, remove and lock resolve through a backend, whose own downloads stay
+// in its cache beside this one (<CacheDir>/uv-cache for uv); the sync that
+// follows a re-lock then takes the new lock's files into this cache, where
+// later rebuilds, other venvs on the host and wheelhouses find them.
 
 func (s *fetch) entryDir(r Request) string {
 	return filepath.Join(s.cacheDir, "artifacts", "sha256", r.SHA256[:2], r.SHA256)

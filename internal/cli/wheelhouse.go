@@ -160,5 +160,9 @@ func printWheelhouse(w io.Writer, r *engine.WheelhouseResult) {
 	for _, f := range m.Files {
 		size += f.Size
 	}
-	fmt.Fprintf(w, "wheelhouse %s: %d files (%s), %s, for lock sha256 %s\n", r.Dir, len(m.Files), humanBytes(size), uvs, m.LockDigest)
+	files := fmt.Sprintf("%d files", len(m.Files))
+	if len(m.Files) == 1 {
+		files = "1 file"
+	}
+	fmt.Fprintf(w, "wheelhouse %s: %s (%s), %s, for lock sha256 %s\n", r.Dir, files, humanBytes(size), uvs, m.LockDigest)
 }
