@@ -25,7 +25,7 @@ var _ engine.Backends = Real{}
 
 // Pip is the stdlib venv + pip backend.
 func (Real) Pip(c engine.BackendConfig) engine.Backend {
-	return &fallback.Pip{Runner: c.Runner, Environ: c.Environ, Stderr: c.Stderr, PipWheel: c.PipWheel, Item: c.Item}
+	return &fallback.Pip{Runner: c.Runner, Environ: c.Environ, Stderr: c.Stderr, PipWheel: c.PipWheel, Item: c.Item, Compile: c.Compile}
 }
 
 // UV is the uv backend running bin.
@@ -37,6 +37,7 @@ func (Real) UV(bin *engine.UV, c engine.BackendConfig) engine.Backend {
 		Stderr:   c.Stderr,
 		CacheDir: c.UVCache,
 		PipWheel: c.PipWheel,
+		Compile:  c.Compile,
 	}
 }
 

@@ -67,6 +67,10 @@ func lockTimeoutFlag(dest *time.Duration) cli.Flag {
 	return &cli.DurationFlag{Name: "lock-timeout", Usage: "give up after `DURATION` waiting for another influx-py on the same venv (0: wait)", EnvVars: []string{"INFLUX_PY_LOCK_TIMEOUT"}, Destination: dest}
 }
 
+func compileFlag(dest *bool) cli.Flag {
+	return &cli.BoolFlag{Name: "compile", Usage: "write bytecode (.pyc) at install; by default Python writes it on first import, as after uv (use it when the server cannot write to the venv)", EnvVars: []string{"INFLUX_PY_COMPILE"}, Destination: dest}
+}
+
 func jsonFlag(dest *bool) cli.Flag {
 	return &cli.BoolFlag{Name: "json", Usage: "print the result as JSON", EnvVars: []string{"INFLUX_PY_JSON"}, Destination: dest}
 }

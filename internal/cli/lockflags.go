@@ -19,6 +19,7 @@ type lockFlags struct {
 	findLinks    cli.StringSlice
 	offline      bool
 	allowBuild   bool
+	compile      bool
 	json         bool
 	noSync       bool
 	withSyncFlag bool
@@ -35,6 +36,7 @@ func (f *lockFlags) commandFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "find-links", Usage: "also look for files in `DIR` or a source (https://, s3://, an archive, git::URL; repeatable); recorded in the lock", EnvVars: []string{"INFLUX_PY_FIND_LINKS"}, Destination: &f.findLinks},
 		offlineFlag(&f.offline, "resolve from --find-links alone, without any index"),
 		&cli.BoolFlag{Name: "allow-build", Usage: "allow source distributions when no wheel fits", EnvVars: []string{"INFLUX_PY_ALLOW_BUILD"}, Destination: &f.allowBuild},
+		compileFlag(&f.compile),
 		&cli.DurationFlag{Name: "index-timeout", Value: 5 * time.Second, Usage: "fail when an index does not answer within `DURATION`", EnvVars: []string{"INFLUX_PY_INDEX_TIMEOUT"}, Destination: &f.indexTimeout},
 		&cli.StringFlag{Name: "backend", Value: "auto", Usage: "resolve and install with `NAME`: auto (uv when it can be had, else pip), uv or pip", EnvVars: []string{"INFLUX_PY_BACKEND"}, Destination: &f.backend, Action: oneOf("backend", "auto", "uv", "pip")},
 		f.uv.pathFlag(),
@@ -95,6 +97,7 @@ func (f *lockFlags) syncOptions() engine.SyncOptions {
 		FindLinks:   f.findLinks.Value(),
 		Offline:     f.offline,
 		AllowBuild:  f.allowBuild,
+		Compile:     f.compile,
 		Backend:     f.backend,
 		UV:          f.uv.path,
 		UVMirror:    f.uv.mirror,

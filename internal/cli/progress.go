@@ -26,6 +26,7 @@ type terminal struct {
 	n      int
 	item   string
 	bytes  string
+	drawn  time.Time // when Bytes last redrew
 	ticker *time.Ticker
 	done   chan struct{}
 }
@@ -46,7 +47,6 @@ func (t *terminal) Start(phase string, total int) {
 		progressbar.OptionSetDescription(t.describe()),
 		progressbar.OptionSetElapsedTime(true),
 		progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(80 * time.Millisecond),
 		progressbar.OptionSetWidth(24),
 	}
 	if total > 0 {
@@ -94,6 +94,7 @@ func (t *terminal) Item(name string) {
 	} else {
 		t.bar.Add(0)
 	}
+	t.drawn = time.Now()
 }
 
 // Bytes shows the download of the current item.
@@ -107,8 +108,13 @@ func (t *terminal) Bytes(done, total int64) {
 	if total > 0 {
 		t.bytes += " / " + humanBytes(total)
 	}
+	// A download reports every buffer it reads: redraw at most every
+	// 80 ms (the clock redraws the rest). Items are drawn as they come.
+	if time.Since(t.drawn) < 80*time.Millisecond && done != total {
+		return
+	}
+	t.drawn = time.Now()
 	t.bar.Describe(t.describe())
-	t.bar.Add(0)
 }
 
 // Stop ends the phase and clears its line.

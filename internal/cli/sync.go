@@ -22,6 +22,7 @@ type syncFlags struct {
 	backend     string
 	lockTimeout time.Duration
 	verify      bool
+	compile     bool
 }
 
 func syncCommand(g *global, stdio IO, version string) *cli.Command {
@@ -56,6 +57,7 @@ Examples:
 			f.uv.pathFlag(),
 			f.uv.mirrorFlag(),
 			lockTimeoutFlag(&f.lockTimeout),
+			compileFlag(&f.compile),
 			&cli.BoolFlag{Name: "verify", Usage: "hash every installed file against its RECORD; reinstall what changed, remove files no distribution owns", EnvVars: []string{"INFLUX_PY_VERIFY"}, Destination: &f.verify},
 		),
 		Action: func(c *cli.Context) error {
@@ -75,6 +77,7 @@ Examples:
 				UVMirror:    f.uv.mirror,
 				LockTimeout: f.lockTimeout,
 				Verify:      f.verify,
+				Compile:     f.compile,
 			})
 			if err != nil {
 				return err

@@ -58,6 +58,9 @@ func (e *Engine) Check(ctx context.Context, opts CheckOptions) (*CheckResult, er
 	}
 	res := &CheckResult{PluginDir: s.loc.PluginDir, Venv: s.loc.Venv, Lock: s.loc.Lock, Python: s.loc.Python, Problems: []string{}}
 	if opts.Verify && s.state.SitePackages != "" {
+		if err := s.loadDists(); err != nil {
+			return nil, err
+		}
 		if res.Damage, err = s.verifyFiles(); err != nil {
 			return nil, err
 		}
@@ -67,6 +70,9 @@ func (e *Engine) Check(ctx context.Context, opts CheckOptions) (*CheckResult, er
 		res.PythonVersion = s.stamp.Interpreter.Version
 		res.Plan = s.stampPlan()
 		return res, nil
+	}
+	if err := s.loadDists(); err != nil {
+		return nil, err
 	}
 	info, err := e.probe(ctx, opts.CacheDir, s.loc.Python)
 	if err != nil {

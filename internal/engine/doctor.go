@@ -121,6 +121,9 @@ func doctorLock(d *doctor, loc *Locations, info *interp.Info) {
 // then runs the server's probe of it.
 func (e *Engine) doctorVenv(ctx context.Context, d *doctor, loc *Locations, info *interp.Info) {
 	v, err := e.viewVenv(loc)
+	if err == nil {
+		err = v.loadDists()
+	}
 	if err != nil {
 		d.add("venv", false, "", "%v", err)
 		return

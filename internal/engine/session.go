@@ -67,7 +67,7 @@ type venvView struct {
 func (e *Engine) viewVenv(loc *Locations) (*venvView, error) {
 	v := &venvView{loc: loc, layout: venv.NewLayout(loc.Venv, runtime.GOOS)}
 	var err error
-	if v.state, err = venv.Inspect(v.layout); err != nil {
+	if v.state, err = venv.InspectShallow(v.layout); err != nil {
 		return nil, fmt.Errorf("inspect venv %s: %w", loc.Venv, err)
 	}
 	if v.state.Health.Exists {
@@ -91,6 +91,15 @@ func (e *Engine) viewVenv(loc *Locations) (*venvView, error) {
 	return v, nil
 }
 
+// loadDists reads the installed distributions, which the fast path does
+// without: every decision past it calls this first.
+func (v *venvView) loadDists() error {
+	if err := v.state.LoadDists(); err != nil {
+		return fmt.Errorf("inspect venv %s: %w", v.loc.Venv, err)
+	}
+	return nil
+}
+
 // session is what every verb reads before it decides anything: the
 // locations, the lock and the venv as found on disk. Reading it starts no
 // process.
@@ -98,8 +107,9 @@ type session struct {
 	*venvView
 	lockData []byte
 	digest   string
-	lock     *lockfile.Lock
-	identity string // of the chosen interpreter file
+	lock     *lockfile.Lock // nil until parse
+	parse    func() error   // parses lockData into lock, once
+	identity string         // of the chosen interpreter file
 }
 
 // maxLockBytes bounds the lock file read: real locks are a few hundred KiB.
@@ -135,17 +145,33 @@ func (e *Engine) open(w Where, report bool, candidate []byte) (*session, error) 
 		return nil, fmt.Errorf("read lock: %w", err)
 	}
 	s.digest = lockfile.Digest(s.lockData)
-	if s.lock, err = lockfile.Parse(loc.Lock, s.lockData); err != nil {
-		return nil, err
-	}
-	for _, w := range s.lock.Warnings {
-		e.warnf("%s: %s", loc.Lock, w)
-	}
-	if secret := lockSecrets(s.lock); len(secret) > 0 {
-		e.warnf("%s holds credentials in %s; they are not used (credentials come from ~/.netrc): remove them from the lock", loc.Lock, strings.Join(secret, ", "))
+	s.parse = func() error {
+		if s.lock != nil {
+			return nil
+		}
+		l, err := lockfile.Parse(loc.Lock, s.lockData)
+		if err != nil {
+			return err
+		}
+		for _, w := range l.Warnings {
+			e.warnf("%s: %s", loc.Lock, w)
+		}
+		if secret := lockSecrets(l); len(secret) > 0 {
+			e.warnf("%s holds credentials in %s; they are not used (credentials come from ~/.netrc): remove them from the lock", loc.Lock, strings.Join(secret, ", "))
+		}
+		s.lock = l
+		return nil
 	}
 	if s.venvView, err = e.viewVenv(loc); err != nil {
 		return nil, err
+	}
+	// The lock is parsed when a decision needs it: a lock whose bytes are
+	// the ones the stamp records was parsed, checked and synced before,
+	// and the no-op sync needs only their digest.
+	if s.stamp == nil || s.stamp.LockDigest != s.digest {
+		if err := s.parse(); err != nil {
+			return nil, err
+		}
 	}
 	if s.identity, err = interp.Identity(loc.Python); err != nil {
 		return nil, &interp.ProbeError{Python: loc.Python, Err: err}
@@ -276,6 +302,9 @@ func (v *venvView) verdict(info *interp.Info) (venvAction, string, error) {
 // wants turns the lock's selection for this interpreter into the plan's
 // terms.
 func (s *session) wants(info *interp.Info, allowBuild bool) ([]Want, map[string]artifact.Request, error) {
+	if err := s.parse(); err != nil {
+		return nil, nil, err
+	}
 	sel, err := s.lock.Select(lockfile.Env{
 		Markers:           info.MarkerVars(),
 		PythonFullVersion: info.FullVersion,

@@ -256,12 +256,20 @@ func (e *Engine) gitCheckout(ctx context.Context, src *source, dir string, offli
 // longer the one the stamp records: the lock is the same, the source is
 // not. It reads the trees of directory packages only (no process).
 func (s *session) sourceChanged() (string, bool) {
-	if s.stamp == nil || s.lock == nil {
+	if s.stamp == nil {
 		return "", false
 	}
 	recorded := map[string]string{}
+	trees := false
 	for _, d := range s.stamp.Installed {
 		recorded[d.Name] = d.SHA256
+		trees = trees || strings.HasPrefix(d.SHA256, "tree:")
+	}
+	if !trees {
+		return "", false
+	}
+	if err := s.parse(); err != nil {
+		return "the lock does not parse: " + err.Error(), true
 	}
 	for i := range s.lock.Packages {
 		p := &s.lock.Packages[i]

@@ -69,6 +69,9 @@ func (e *Engine) Status(ctx context.Context, opts StatusOptions) (*Status, error
 	if err != nil {
 		return nil, err
 	}
+	if err := s.loadDists(); err != nil {
+		return nil, err
+	}
 	st := &Status{
 		Node:       opts.Node,
 		Reported:   e.Now().UTC().Truncate(time.Second),

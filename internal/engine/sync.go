@@ -35,6 +35,10 @@ type SyncOptions struct {
 	// same venv; zero waits as long as it takes.
 	LockTimeout time.Duration
 
+	// Compile writes bytecode at install (--compile); by default Python
+	// compiles each module when it is first imported, as after uv.
+	Compile bool
+
 	// Verify hashes every installed file against its RECORD (--verify):
 	// distributions whose files changed are reinstalled, and files no
 	// RECORD owns are removed. It bypasses the fast path.
@@ -146,6 +150,9 @@ func (e *Engine) Sync(ctx context.Context, opts SyncOptions) (*SyncResult, error
 // syncLocked is a sync with the venv lock held (or a dry run): decide,
 // prepare, apply, seal.
 func (e *Engine) syncLocked(ctx context.Context, s *session, opts SyncOptions, res *SyncResult) (*SyncResult, error) {
+	if err := s.loadDists(); err != nil {
+		return nil, err
+	}
 	info, err := e.probe(ctx, opts.CacheDir, s.loc.Python)
 	if err != nil {
 		return nil, err
@@ -214,12 +221,15 @@ func (e *Engine) syncBackend(ctx context.Context, s *session, opts SyncOptions, 
 	// uv's cache lives inside the venv, on its filesystem, so that uv
 	// hard-links installed files from it instead of copying them.
 	uv := UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline, Archives: uvArchives(append(append([]string{}, opts.FindLinks...), opts.remote...))}
-	backend, reason, err := e.chooseBackend(ctx, opts.Backend, uv, filepath.Join(s.loc.Venv, uvCacheDir), tmp, info)
+	backend, reason, err := e.chooseBackend(ctx, opts.Backend, uv, filepath.Join(s.loc.Venv, uvCacheDir), tmp, info, opts.Compile)
 	if err != nil {
 		return nil, err
 	}
 	res.Backend, res.BackendReason = backend.Name(), reason
 	e.logf("backend: %s (%s)", backend.Name(), reason)
+	if !opts.Compile {
+		e.logf("bytecode: not written at install; Python writes it on first import (--compile writes it now)")
+	}
 	return backend, nil
 }
 

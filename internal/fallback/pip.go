@@ -7,6 +7,7 @@ package fallback
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/venv"
 )
 
 // Pip creates venvs with `python -m venv` and changes them with the venv's
@@ -30,6 +32,9 @@ type Pip struct {
 	// Item, when set, is told of each file pip's install is at (its
 	// "Processing" lines), for a progress display.
 	Item func(name string)
+	// Compile writes bytecode at install (pip's default; --compile). Off,
+	// Python compiles each module on its first import instead, as after uv.
+	Compile bool
 }
 
 // Name identifies the backend in messages and the stamp.
@@ -48,7 +53,18 @@ func (p *Pip) Create(ctx context.Context, python, dir string) error {
 	if _, err := p.run(ctx, python, CreateBareArgs(dir)); err != nil {
 		return fmt.Errorf("create venv %s with %s: %w", dir, python, err)
 	}
-	if _, err := p.run(ctx, venvPython(dir), SeedArgs(p.PipWheel)); err != nil {
+	if !p.Compile {
+		// pip's own files, unpacked in Go as pip would write them: no
+		// second pip process, and no seconds spent installing pip.
+		err := venv.SeedPipInto(p.PipWheel, dir)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, venv.ErrSeedUnsupported) {
+			return fmt.Errorf("put pip into venv %s from %s: %w", dir, p.PipWheel, err)
+		}
+	}
+	if _, err := p.run(ctx, venvPython(dir), SeedArgs(p.PipWheel, p.Compile)); err != nil {
 		return fmt.Errorf("put pip into venv %s from %s: %w", dir, p.PipWheel, err)
 	}
 	return nil
@@ -67,7 +83,7 @@ func venvPython(dir string) string {
 // venvPython, replacing any installed version. It never resolves dependencies or contacts an index: the lock
 // already chose every file, and each was verified before this call.
 func (p *Pip) Install(ctx context.Context, venvPython, requirements string) error {
-	c := run.Cmd{Path: venvPython, Args: InstallArgs(requirements), Env: run.Env(p.Environ, run.PythonEnv()), Stderr: p.Stderr}
+	c := run.Cmd{Path: venvPython, Args: InstallArgs(requirements, p.Compile), Env: run.Env(p.Environ, run.PythonEnv()), Stderr: p.Stderr}
 	if p.Item != nil {
 		c.Stdout = &lineWriter{line: func(l string) {
 			// "Processing /x/a-1.0-py3-none-any.whl (from -r ...)"
@@ -135,9 +151,13 @@ func CreateBareArgs(dir string) []string {
 
 // SeedArgs installs pip into a venv by running pip from its own wheel (a
 // wheel is importable as a zip: this is how ensurepip does it).
-func SeedArgs(wheel string) []string {
-	return []string{filepath.Join(wheel, "pip"), "--isolated", "--disable-pip-version-check", "--no-input",
-		"install", "--no-index", "--no-deps", "--no-warn-script-location", wheel}
+func SeedArgs(wheel string, compile bool) []string {
+	args := []string{filepath.Join(wheel, "pip"), "--isolated", "--disable-pip-version-check", "--no-input",
+		"install", "--no-index", "--no-deps", "--no-warn-script-location"}
+	if !compile {
+		args = append(args, "--no-compile")
+	}
+	return append(args, wheel)
 }
 
 // pipArgs are common to every pip call: --isolated makes pip ignore
@@ -148,11 +168,17 @@ var pipArgs = []string{"-m", "pip", "--isolated", "--disable-pip-version-check",
 // InstallArgs is the argv of an install from a hashed requirements file.
 // --force-reinstall makes pip replace a distribution of the same version
 // that came from another file; with --no-deps it touches nothing else.
-func InstallArgs(requirements string) []string {
+// Without compile, --no-compile: pip's bytecode compilation is most of the
+// time it spends on small packages.
+func InstallArgs(requirements string, compile bool) []string {
 	args := append([]string(nil), pipArgs...)
-	return append(args, "install",
+	args = append(args, "install",
 		"--no-deps", "--no-index", "--require-hashes", "--force-reinstall",
-		"--no-warn-script-location", "-r", requirements)
+		"--no-warn-script-location")
+	if !compile {
+		args = append(args, "--no-compile")
+	}
+	return append(args, "-r", requirements)
 }
 
 // UninstallArgs is the argv that removes names.

@@ -35,11 +35,11 @@ func TestCreateArgs(t *testing.T) {
 }
 
 func TestInstallArgs(t *testing.T) {
-	got := InstallArgs("/tmp/req.txt")
+	got := InstallArgs("/tmp/req.txt", false)
 	want := []string{
 		"-m", "pip", "--isolated", "--disable-pip-version-check", "--no-input",
 		"install", "--no-deps", "--no-index", "--require-hashes", "--force-reinstall", "--no-warn-script-location",
-		"-r", "/tmp/req.txt",
+		"--no-compile", "-r", "/tmp/req.txt",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("InstallArgs = %q, want %q", got, want)
@@ -83,15 +83,15 @@ func TestUninstallArgs(t *testing.T) {
 // TestArgsDoNotShareStorage guards against the classic append aliasing: one
 // caller's slice must not be changed by building another.
 func TestArgsDoNotShareStorage(t *testing.T) {
-	a := InstallArgs("a.txt")
+	a := InstallArgs("a.txt", false)
 	u := UninstallArgs([]string{"x", "y", "z"})
-	b := InstallArgs("b.txt")
+	b := InstallArgs("b.txt", false)
 	if a[len(a)-1] != "a.txt" {
 		t.Errorf("first InstallArgs result changed to %q", a)
 	}
 	a[0] = "MUTATED"
 	u[0] = "MUTATED"
-	for _, args := range [][]string{b, InstallArgs("c.txt"), UninstallArgs([]string{"q"})} {
+	for _, args := range [][]string{b, InstallArgs("c.txt", true), UninstallArgs([]string{"q"})} {
 		if args[0] != "-m" {
 			t.Errorf("args built after a caller changed its copy: %q", args)
 		}
@@ -158,7 +158,7 @@ func TestPipPassesArgsAndEnv(t *testing.T) {
 		wantArgs []string
 	}{
 		{"create", func(p *Pip) error { return p.Create(ctx, py, "/v/.venv") }, CreateArgs("/v/.venv")},
-		{"install", func(p *Pip) error { return p.Install(ctx, py, "/r/req.txt") }, InstallArgs("/r/req.txt")},
+		{"install", func(p *Pip) error { return p.Install(ctx, py, "/r/req.txt") }, InstallArgs("/r/req.txt", false)},
 		{"uninstall", func(p *Pip) error { return p.Uninstall(ctx, py, []string{"a", "b"}) }, UninstallArgs([]string{"a", "b"})},
 	}
 	for _, tt := range tests {
@@ -402,13 +402,23 @@ func TestCreateFromPipWheel(t *testing.T) {
 	testPython := testpy.Minor(t, "3.11")
 	wheels := []string{testpy.PipWheel(t, "3.11")}
 	dir := filepath.Join(t.TempDir(), "venv")
-	r := &run.Runner{}
-	p := &Pip{Runner: r, Environ: os.Environ(), PipWheel: wheels[0]}
-	if err := p.Create(context.Background(), testPython, dir); err != nil {
-		t.Fatal(err)
-	}
-	if n := r.Started.Load(); n != 2 {
-		t.Errorf("started %d processes, want 2 (venv, pip from its wheel)", n)
+	for _, compile := range []bool{false, true} {
+		os.RemoveAll(dir)
+		r := &run.Runner{}
+		p := &Pip{Runner: r, Environ: os.Environ(), PipWheel: wheels[0], Compile: compile}
+		if err := p.Create(context.Background(), testPython, dir); err != nil {
+			t.Fatal(err)
+		}
+		// Without --compile pip is unpacked in Go; with it, pip installs
+		// itself and compiles.
+		want := map[bool]int64{false: 1, true: 2}[compile]
+		if n := r.Started.Load(); n != want {
+			t.Errorf("compile %v: started %d processes, want %d", compile, n, want)
+		}
+		pyc, _ := filepath.Glob(filepath.Join(dir, "lib", "python3.11", "site-packages", "pip", "__pycache__", "*.pyc"))
+		if (len(pyc) > 0) != compile {
+			t.Errorf("compile %v: %d .pyc files in pip", compile, len(pyc))
+		}
 	}
 	entries, err := os.ReadDir(filepath.Join(dir, "lib", "python3.11", "site-packages"))
 	if err != nil {

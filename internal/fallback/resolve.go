@@ -237,7 +237,18 @@ type reportItem struct {
 	} `json:"metadata"`
 }
 
-var sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+// isSHA256 is 64 lowercase hex digits.
+func isSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // ParseReport reads pip's installation report (`pip install --report`,
 // format version 1) into pins. Only archives can be locked: a distribution
@@ -296,7 +307,7 @@ func reportPin(it reportItem) (Pin, error) {
 		}
 		sum = legacy
 	}
-	if sum != "" && !sha256RE.MatchString(sum) {
+	if sum != "" && !isSHA256(sum) {
 		return Pin{}, fmt.Errorf("%s %s: malformed sha256 %q", md.Name, md.Version, sum)
 	}
 	loc, err := localPath(di.URL)

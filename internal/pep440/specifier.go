@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ErrInvalidSpecifier is wrapped by every error the specifier parsers return.
@@ -66,8 +67,10 @@ const (
 )
 
 var (
-	specFullRE   = regexp.MustCompile(`^` + pyWS + `*` + specBody + pyWS + `*$`)
-	specPrefixRE = regexp.MustCompile(`^` + specBody)
+	// Compiled on first use: a process that parses no specifier (the
+	// no-op sync) does not pay for them at start.
+	specFullRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^` + pyWS + `*` + specBody + pyWS + `*$`) })
+	specPrefixRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^` + specBody) })
 )
 
 // SpecifierPrefixLen returns the length in bytes of the version specifier
@@ -75,7 +78,7 @@ var (
 // -1 if there is none. It is the SPECIFIER token of packaging's PEP 508
 // tokenizer, exposed for package pep508.
 func SpecifierPrefixLen(s string) int {
-	loc := specPrefixRE.FindStringIndex(asciiLower(s))
+	loc := specPrefixRE().FindStringIndex(asciiLower(s))
 	if loc == nil {
 		return -1
 	}
@@ -105,7 +108,7 @@ func ParseSpecifier(s string) (Specifier, error) {
 }
 
 func parseSpecifier(s string) (Specifier, error) {
-	if !specFullRE.MatchString(asciiLower(s)) {
+	if !specFullRE().MatchString(asciiLower(s)) {
 		return Specifier{}, ErrInvalidSpecifier
 	}
 	s = trimSpace(s)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -42,13 +43,15 @@ type localPart struct {
 // whitespace-stripped string. Lowercasing only ASCII letters keeps byte
 // offsets and avoids Unicode case folding (packaging matches the letters in
 // ASCII mode, so "poſt" is not "post").
-var versionRE = regexp.MustCompile(`^v?` +
-	`(?:([0-9]+)!)?` + // epoch
-	`([0-9]+(?:\.[0-9]+)*)` + // release
-	`(?:[._-]?(alpha|a|beta|b|preview|pre|c|rc)[._-]?([0-9]+)?)?` + // pre
-	`(?:-([0-9]+)|[._-]?(post|rev|r)[._-]?([0-9]+)?)?` + // post
-	`(?:[._-]?(dev)[._-]?([0-9]+)?)?` + // dev
-	`(?:\+([a-z0-9]+(?:[._-][a-z0-9]+)*))?$`) // local
+var versionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^v?` +
+		`(?:([0-9]+)!)?` + // epoch
+		`([0-9]+(?:\.[0-9]+)*)` + // release
+		`(?:[._-]?(alpha|a|beta|b|preview|pre|c|rc)[._-]?([0-9]+)?)?` + // pre
+		`(?:-([0-9]+)|[._-]?(post|rev|r)[._-]?([0-9]+)?)?` + // post
+		`(?:[._-]?(dev)[._-]?([0-9]+)?)?` + // dev
+		`(?:\+([a-z0-9]+(?:[._-][a-z0-9]+)*))?$`) // local
+})
 
 // Parse parses a PEP 440 version. Like packaging it accepts surrounding
 // whitespace, a leading "v", any letter case and the alternative spellings
@@ -75,7 +78,7 @@ func MustParse(s string) Version {
 }
 
 func parse(s string) (Version, error) {
-	m := versionRE.FindStringSubmatch(asciiLower(trimSpace(s)))
+	m := versionRE().FindStringSubmatch(asciiLower(trimSpace(s)))
 	if m == nil {
 		return Version{}, ErrInvalidVersion
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -143,13 +144,15 @@ func NormalizeName(name string) string {
 // expression of the specification), matched against an ASCII-lower-cased
 // string. It only answers "is this a version"; ordering and normalization
 // belong to the version package.
-var versionShape = regexp.MustCompile(`^v?` +
-	`(?:[0-9]+!)?` +
-	`[0-9]+(?:\.[0-9]+)*` +
-	`(?:[._-]?(?:alpha|a|beta|b|preview|pre|c|rc)[._-]?[0-9]*)?` +
-	`(?:-[0-9]+|[._-]?(?:post|rev|r)[._-]?[0-9]*)?` +
-	`(?:[._-]?dev[._-]?[0-9]*)?` +
-	`(?:\+[a-z0-9]+(?:[._-][a-z0-9]+)*)?$`)
+var versionShape = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^v?` +
+		`(?:[0-9]+!)?` +
+		`[0-9]+(?:\.[0-9]+)*` +
+		`(?:[._-]?(?:alpha|a|beta|b|preview|pre|c|rc)[._-]?[0-9]*)?` +
+		`(?:-[0-9]+|[._-]?(?:post|rev|r)[._-]?[0-9]*)?` +
+		`(?:[._-]?dev[._-]?[0-9]*)?` +
+		`(?:\+[a-z0-9]+(?:[._-][a-z0-9]+)*)?$`)
+})
 
 // ValidVersion reports whether s is a valid PEP 440 version (surrounding
 // white space allowed, case ignored), which wheel and sdist names require.
@@ -163,7 +166,7 @@ func ValidVersion(s string) bool {
 			b[i] = c + 'a' - 'A'
 		}
 	}
-	return versionShape.Match(b)
+	return versionShape().Match(b)
 }
 
 // isPySpace is Python's str.isspace, which the \s of packaging's version

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/venv"
 )
 
 // Backend creates venvs and installs into them with uv. It implements the
@@ -32,6 +33,9 @@ type Backend struct {
 	// interpreter bundles for ensurepip. Empty means look for it beside the
 	// interpreter (FindPipWheel).
 	PipWheel string
+	// Compile writes bytecode at install (--compile-bytecode); uv's
+	// default, and influx-py's, is not to.
+	Compile bool
 }
 
 // Name identifies the backend in messages and the stamp.
@@ -61,6 +65,17 @@ func (b *Backend) Create(ctx context.Context, python, dir string) error {
 			return fmt.Errorf("create venv %s: put pip in it: %w", dir, err)
 		}
 	}
+	if !b.Compile {
+		// pip's files unpacked in Go, as pip writes them: one uv process
+		// fewer for every new venv.
+		err := venv.SeedPipInto(wheel, dir)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, venv.ErrSeedUnsupported) {
+			return fmt.Errorf("create venv %s: put pip in it: %w", dir, err)
+		}
+	}
 	if _, err := b.run(ctx, PipSeedArgs(venvPython(dir, runtime.GOOS), wheel)); err != nil {
 		return fmt.Errorf("create venv %s: put pip in it: %w", dir, err)
 	}
@@ -71,7 +86,11 @@ func (b *Backend) Create(ctx context.Context, python, dir string) error {
 // --hash, and --find-links lines) into the venv whose interpreter is
 // venvPython, replacing any installed version.
 func (b *Backend) Install(ctx context.Context, venvPython, requirements string) error {
-	if _, err := b.run(ctx, InstallArgs(venvPython, requirements)); err != nil {
+	args := InstallArgs(venvPython, requirements)
+	if b.Compile {
+		args = append(args, "--compile-bytecode")
+	}
+	if _, err := b.run(ctx, args); err != nil {
 		return fmt.Errorf("uv pip install: %w", err)
 	}
 	return nil

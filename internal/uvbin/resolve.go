@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -100,7 +99,19 @@ func CompileArgs(req ResolveRequest, in, out string) []string {
 	return args
 }
 
-var hashRE = regexp.MustCompile(`^sha256:([0-9a-fA-F]{64})$`)
+// hashValue is the hex digest of "sha256:HEX" (either case), or "".
+func hashValue(s string) string {
+	h, ok := strings.CutPrefix(s, "sha256:")
+	if !ok || len(h) != 64 {
+		return ""
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return ""
+		}
+	}
+	return h
+}
 
 // ParseCompiled reads the requirements file `uv pip compile
 // --generate-hashes` writes: one "name==version" (or "name @ url") per
@@ -224,14 +235,14 @@ func parsePinLine(text string) (ResolvedPin, error) {
 			i++
 			val = opts[i]
 		}
-		m := hashRE.FindStringSubmatch(val)
-		if m == nil {
+		h := hashValue(val)
+		if h == "" {
 			if algo, _, ok := strings.Cut(val, ":"); ok && algo != "sha256" && algo != "" {
 				continue // another algorithm; the lock uses sha256
 			}
 			return ResolvedPin{}, fmt.Errorf("%s: malformed hash %q", pin.Name, val)
 		}
-		pin.Hashes = append(pin.Hashes, strings.ToLower(m[1]))
+		pin.Hashes = append(pin.Hashes, strings.ToLower(h))
 	}
 	return pin, nil
 }

@@ -10,9 +10,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Dist is one installed distribution, as its metadata directory in
@@ -272,24 +274,50 @@ func ListingDigest(sitePackages string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("digest installed distributions: %w", err)
 	}
-	h := sha256.New()
+	var metas []fs.DirEntry
 	for _, e := range entries { // ReadDir sorts by name
-		kind := metaKind(e.Name())
-		if kind == "" {
-			continue
-		}
-		p := filepath.Join(sitePackages, e.Name())
-		fmt.Fprintf(h, "%s\x00%s\n", e.Name(), statLine(p))
-		meta, record := "METADATA", "RECORD"
-		if kind == "egg-info" {
-			meta, record = "PKG-INFO", "installed-files.txt"
-		}
-		if e.IsDir() || e.Type()&fs.ModeSymlink != 0 {
-			fmt.Fprintf(h, "\t%s\x00%s\n", meta, statLine(filepath.Join(p, meta)))
-			fmt.Fprintf(h, "\t%s\x00%s\n", record, statLine(filepath.Join(p, record)))
+		if metaKind(e.Name()) != "" {
+			metas = append(metas, e)
 		}
 	}
+	// The stats are independent: spread over the cores, they are most of
+	// the no-op sync of a large venv. The digest is written in order.
+	lines := make([]string, len(metas))
+	workers := min(runtime.GOMAXPROCS(0)*2, 8)
+	if len(metas) < 64 {
+		workers = 1
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(metas); i += workers {
+				lines[i] = listingLine(sitePackages, metas[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	h := sha256.New()
+	for _, l := range lines {
+		io.WriteString(h, l)
+	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// listingLine is one distribution's part of ListingDigest.
+func listingLine(sitePackages string, e fs.DirEntry) string {
+	p := filepath.Join(sitePackages, e.Name())
+	line := e.Name() + "\x00" + statLine(p) + "\n"
+	meta, record := "METADATA", "RECORD"
+	if metaKind(e.Name()) == "egg-info" {
+		meta, record = "PKG-INFO", "installed-files.txt"
+	}
+	if e.IsDir() || e.Type()&fs.ModeSymlink != 0 {
+		line += "\t" + meta + "\x00" + statLine(filepath.Join(p, meta)) + "\n"
+		line += "\t" + record + "\x00" + statLine(filepath.Join(p, record)) + "\n"
+	}
+	return line
 }
 
 // statLine is "size mtime(ns) mode" or "-" for a missing file.

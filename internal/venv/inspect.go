@@ -40,7 +40,8 @@ type State struct {
 	Base         Base      // the base interpreter, as getpath would find it
 	SitePackages string    // "" when it cannot be determined
 	Health       Health
-	Dists        []Dist // installed distributions, sorted by name
+	Dists        []Dist // installed distributions, sorted by name (after LoadDists)
+	distsLoaded  bool
 }
 
 // Inspect examines the venv at l without starting Python. Conditions of the
@@ -50,6 +51,21 @@ type State struct {
 // A directory with files but no pyvenv.cfg is reported as NotVenv so the
 // engine refuses to delete or install into someone else's directory.
 func Inspect(l Layout) (*State, error) {
+	st, err := InspectShallow(l)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.LoadDists(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// InspectShallow is Inspect without reading the installed distributions:
+// the venv's shape, its configuration and its interpreter, from a few
+// stats. The no-op sync decides on this and the stamp alone; LoadDists
+// reads the rest when a decision needs it.
+func InspectShallow(l Layout) (*State, error) {
 	st := &State{Layout: l}
 	h := &st.Health
 	fi, err := os.Stat(l.Root())
@@ -110,11 +126,23 @@ func Inspect(l Layout) (*State, error) {
 		return st, nil
 	}
 	h.SitePackagesExists = true
+	return st, nil
+}
+
+// LoadDists reads the installed distributions (their METADATA and RECORD
+// headers) into Dists and adds their damage to Health.Problems. It does
+// nothing the second time, or without site-packages.
+func (st *State) LoadDists() error {
+	if st.distsLoaded || st.SitePackages == "" {
+		st.distsLoaded = true
+		return nil
+	}
+	h := &st.Health
 	dists, err := Installed(st.SitePackages)
 	if err != nil {
-		return nil, fmt.Errorf("inspect venv: %w", err)
+		return fmt.Errorf("inspect venv: %w", err)
 	}
-	st.Dists = dists
+	st.Dists, st.distsLoaded = dists, true
 	seen := map[string]string{}
 	for _, d := range dists {
 		if d.Problem != "" {
@@ -128,7 +156,7 @@ func Inspect(l Layout) (*State, error) {
 	if left, err := leftovers(st.SitePackages); err == nil && len(left) > 0 {
 		h.Problems = append(h.Problems, "leftovers of an interrupted pip uninstall in site-packages: "+summarize(left))
 	}
-	return st, nil
+	return nil
 }
 
 func inspectConfig(st *State, cfg *Config) {
