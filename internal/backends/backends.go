@@ -38,6 +38,9 @@ func (Real) UV(bin *engine.UV, c engine.BackendConfig) engine.Backend {
 		CacheDir: c.UVCache,
 		PipWheel: c.PipWheel,
 		Compile:  c.Compile,
+		// A uv cache outside the venv (in memory, for a new venv) is on
+		// another filesystem: copy, without trying links first.
+		CopyFiles: c.UVCacheElsewhere,
 	}
 }
 

@@ -85,6 +85,8 @@ type BackendConfig struct {
 	UVCache string
 	// Compile writes bytecode at install (--compile).
 	Compile bool
+	// UVCacheElsewhere says UVCache is not on the venv's filesystem.
+	UVCacheElsewhere bool
 }
 
 // UV is a uv binary a backend may run.
@@ -257,18 +259,18 @@ func (e *Engine) PinnedUV() string {
 // keep their temporary files (TMPDIR): in the venv's scratch dir, so that
 // what a killed pip or uv leaves there is removed by the next run that
 // takes the venv lock.
-func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uvCache, tmp string, info *interp.Info, compile bool) (Backend, string, error) {
-	return e.chooseBackendWith(ctx, name, o, uvCache, tmp, "", info, compile)
+func (e *Engine) chooseBackend(ctx context.Context, name string, o UVOptions, uvCache, tmp string, info *interp.Info, compile, cacheElsewhere bool) (Backend, string, error) {
+	return e.chooseBackendWith(ctx, name, o, uvCache, tmp, "", info, compile, cacheElsewhere)
 }
 
 // chooseBackendWith is chooseBackend whose children read credentials from
 // the netrc file given (NETRC), when it is set.
-func (e *Engine) chooseBackendWith(ctx context.Context, name string, o UVOptions, uvCache, tmp, netrc string, info *interp.Info, compile bool) (Backend, string, error) {
+func (e *Engine) chooseBackendWith(ctx context.Context, name string, o UVOptions, uvCache, tmp, netrc string, info *interp.Info, compile, cacheElsewhere bool) (Backend, string, error) {
 	bs, err := e.backends()
 	if err != nil {
 		return nil, "", err
 	}
-	cfg := BackendConfig{Tools: e.tools(), PipWheel: pipWheel(info), UVCache: uvCache, Compile: compile}
+	cfg := BackendConfig{Tools: e.tools(), PipWheel: pipWheel(info), UVCache: uvCache, Compile: compile, UVCacheElsewhere: cacheElsewhere}
 	cfg.Environ = withTemp(e.Environ, tmp)
 	if netrc != "" {
 		cfg.Environ = append(cfg.Environ, "NETRC="+netrc)

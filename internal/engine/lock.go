@@ -661,7 +661,7 @@ func (e *Engine) pingIndex(ctx context.Context, u string) error {
 
 // chooseResolver picks the backend that resolves, as for a sync.
 func (e *Engine) chooseResolver(ctx context.Context, opts LockOptions, loc *Locations, info *interp.Info, tmp, netrc string) (Resolver, string, error) {
-	b, reason, err := e.chooseBackendWith(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline, Archives: uvArchives(opts.FindLinks)}, filepath.Join(opts.CacheDir, "uv-cache"), tmp, netrc, info, false)
+	b, reason, err := e.chooseBackendWith(ctx, opts.Backend, UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline, Archives: uvArchives(opts.FindLinks)}, filepath.Join(opts.CacheDir, "uv-cache"), tmp, netrc, info, false, false)
 	if err != nil {
 		return nil, "", err
 	}

@@ -8,11 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/influx-py/influx-py/internal/artifact"
+	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/interp"
 	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/venv"
@@ -193,10 +195,11 @@ func (e *Engine) syncLocked(ctx context.Context, s *session, opts SyncOptions, r
 	if opts.FindLinks, opts.remote, err = e.findLinkSources(ctx, opts.CacheDir, opts.FindLinks, false); err != nil {
 		return nil, err
 	}
-	backend, err := e.syncBackend(ctx, s, opts, info, res)
+	backend, done, err := e.syncBackend(ctx, s, opts, info, res, d)
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	files, wheels, err := e.prepare(ctx, backend, s, d, opts, info)
 	if err != nil {
 		return nil, err
@@ -213,24 +216,79 @@ func (e *Engine) syncLocked(ctx context.Context, s *session, opts SyncOptions, r
 }
 
 // syncBackend chooses the installer for a sync with work to do and says so.
-func (e *Engine) syncBackend(ctx context.Context, s *session, opts SyncOptions, info *interp.Info, res *SyncResult) (Backend, error) {
+func (e *Engine) syncBackend(ctx context.Context, s *session, opts SyncOptions, info *interp.Info, res *SyncResult, d *decision) (Backend, func(), error) {
 	tmp, err := newScratch(s.loc.Venv, "tmp")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// uv's cache lives inside the venv, on its filesystem, so that uv
-	// hard-links installed files from it instead of copying them.
+	// hard-links installed files from it instead of copying them: a
+	// later sync links what it has unpacked before. A new venv has an
+	// empty cache, and every file would be written twice to the disk
+	// (unpacked into the cache, then linked): there, a cache in memory,
+	// copied from, is faster (measured by bench/: 0.8 s against 1.2 s
+	// for 50 projects) when there is room for it.
+	uvCache, done := filepath.Join(s.loc.Venv, uvCacheDir), func() {}
+	elsewhere := false
+	if d.action != venvKeep && opts.Backend != BackendPip {
+		if dir, release, ok := memoryCache(d); ok {
+			uvCache, elsewhere, done = dir, true, release
+			e.logf("uv cache for the new venv: %s (in memory; removed after the sync)", dir)
+		}
+	}
 	uv := UVOptions{Path: opts.UV, Mirror: opts.UVMirror, CacheDir: opts.CacheDir, Offline: opts.Offline, Archives: uvArchives(append(append([]string{}, opts.FindLinks...), opts.remote...))}
-	backend, reason, err := e.chooseBackend(ctx, opts.Backend, uv, filepath.Join(s.loc.Venv, uvCacheDir), tmp, info, opts.Compile)
+	backend, reason, err := e.chooseBackend(ctx, opts.Backend, uv, uvCache, tmp, info, opts.Compile, elsewhere)
 	if err != nil {
-		return nil, err
+		done()
+		return nil, nil, err
 	}
 	res.Backend, res.BackendReason = backend.Name(), reason
 	e.logf("backend: %s (%s)", backend.Name(), reason)
 	if !opts.Compile {
 		e.logf("bytecode: not written at install; Python writes it on first import (--compile writes it now)")
 	}
-	return backend, nil
+	return backend, done, nil
+}
+
+// memoryCache is a new folder on /dev/shm for the uv cache of a new venv,
+// when /dev/shm is there and has room for the files to install unpacked
+// (counted as four times their size, and 256 MB to spare): a container's
+// /dev/shm is often 64 MB. The folder is held by a file lock while in
+// use; folders of syncs that were killed (no one holds their lock) are
+// removed first, since memory is not reclaimed by the next run's sweep of
+// the venv.
+func memoryCache(d *decision) (dir string, release func(), ok bool) {
+	if runtime.GOOS != "linux" {
+		return "", nil, false
+	}
+	var size int64
+	for _, r := range d.reqs {
+		if r.Size < 0 {
+			return "", nil, false
+		}
+		size += r.Size
+	}
+	old, _ := filepath.Glob("/dev/shm/influx-py-uv-*")
+	for _, o := range old {
+		if unlock, held, err := fsutil.TryLockFile(filepath.Join(o, ".lock")); err == nil && held {
+			os.RemoveAll(o)
+			unlock()
+		}
+	}
+	free, ok := fsutil.FreeSpace("/dev/shm")
+	if !ok || free < 4*size+256<<20 {
+		return "", nil, false
+	}
+	dir, err := os.MkdirTemp("/dev/shm", "influx-py-uv-")
+	if err != nil {
+		return "", nil, false
+	}
+	unlock, held, err := fsutil.TryLockFile(filepath.Join(dir, ".lock"))
+	if err != nil || !held {
+		os.RemoveAll(dir)
+		return "", nil, false
+	}
+	return dir, func() { os.RemoveAll(dir); unlock() }, true
 }
 
 // prepare finds and verifies every file the plan installs, and checks the

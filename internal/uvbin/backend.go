@@ -36,6 +36,9 @@ type Backend struct {
 	// Compile writes bytecode at install (--compile-bytecode); uv's
 	// default, and influx-py's, is not to.
 	Compile bool
+	// CopyFiles makes uv copy installed files from its cache rather than
+	// try hard links first (a cache on another filesystem).
+	CopyFiles bool
 }
 
 // Name identifies the backend in messages and the stamp.
@@ -134,10 +137,14 @@ func (b *Backend) run(ctx context.Context, args []string) ([]byte, error) {
 	if r == nil {
 		r = &run.Runner{}
 	}
+	env := Env(b.Environ, b.CacheDir)
+	if b.CopyFiles {
+		env = append(env, "UV_LINK_MODE=copy")
+	}
 	return r.Run(ctx, run.Cmd{
 		Path:   b.UV.Path,
 		Args:   args,
-		Env:    Env(b.Environ, b.CacheDir),
+		Env:    env,
 		Stderr: b.Stderr,
 	})
 }

@@ -97,6 +97,7 @@ func SeedPip(wheel, dir string, major, minor int) error {
 	if err != nil {
 		return err
 	}
+	w := &seedWriter{umask: umask, made: map[string]bool{}}
 	type row struct {
 		path string
 		hash string
@@ -119,20 +120,20 @@ func SeedPip(wheel, dir string, major, minor int) error {
 		if f.Mode()&0o111 != 0 {
 			mode = 0o777
 		}
-		if err := writeSeedFile(filepath.Join(site, filepath.FromSlash(f.Name)), data, mode&^umask, umask); err != nil {
+		if err := w.write(filepath.Join(site, filepath.FromSlash(f.Name)), data, mode); err != nil {
 			return err
 		}
 		record(f.Name, data)
 	}
 	for name, data := range map[string][]byte{"INSTALLER": []byte("pip\n"), "REQUESTED": nil} {
-		if err := writeSeedFile(filepath.Join(site, filepath.FromSlash(distInfo+name)), data, 0o666&^umask, umask); err != nil {
+		if err := w.write(filepath.Join(site, filepath.FromSlash(distInfo+name)), data, 0o666); err != nil {
 			return err
 		}
 		record(distInfo+name, data)
 	}
 	script := []byte("#!" + python + "\n" + scriptTemplate)
 	for _, name := range []string{"pip", fmt.Sprintf("pip%d", major), fmt.Sprintf("pip%d.%d", major, minor)} {
-		if err := writeSeedFile(filepath.Join(dir, "bin", name), script, 0o777&^umask, umask); err != nil {
+		if err := w.write(filepath.Join(dir, "bin", name), script, 0o777); err != nil {
 			return err
 		}
 		rel, err := filepath.Rel(site, filepath.Join(dir, "bin", name))
@@ -156,7 +157,7 @@ func SeedPip(wheel, dir string, major, minor int) error {
 			fmt.Fprintf(&b, "%s,%s,%d\r\n", r.path, r.hash, r.size)
 		}
 	}
-	return writeSeedFile(filepath.Join(site, filepath.FromSlash(distInfo+"RECORD")), b.Bytes(), 0o666&^umask, umask)
+	return w.write(filepath.Join(site, filepath.FromSlash(distInfo+"RECORD")), b.Bytes(), 0o666)
 }
 
 func readZip(f *zip.File) ([]byte, error) {
@@ -169,18 +170,33 @@ func readZip(f *zip.File) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(rc, 64<<20))
 }
 
-// writeSeedFile writes a new file in a new venv (nothing to be atomic
-// against: the venv is marked as being created until the sync seals it).
-func writeSeedFile(p string, data []byte, mode, umask os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o777&^umask); err != nil {
+// seedWriter writes new files into a new venv (nothing to be atomic
+// against: the venv is marked as being created until the sync seals it),
+// making each folder once.
+type seedWriter struct {
+	umask os.FileMode
+	made  map[string]bool
+}
+
+func (w *seedWriter) write(p string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(p)
+	if !w.made[dir] {
+		if err := os.MkdirAll(dir, 0o777&^w.umask); err != nil {
+			return err
+		}
+		w.made[dir] = true
+	}
+	// O_EXCL: the venv is new, so a file already there is not pip's to
+	// overwrite; the kernel applies the umask to mode, as for pip's files.
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(p, data, mode); err != nil {
+	if _, err := f.Write(data); err != nil {
+		f.Close()
 		return err
 	}
-	// WriteFile applies the umask only to a new file; pip's modes are
-	// mode & ~umask whatever was there.
-	return os.Chmod(p, mode)
+	return f.Close()
 }
 
 // probeUmask finds the process's umask without changing it (setting it to
