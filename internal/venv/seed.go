@@ -71,6 +71,16 @@ func SeedPip(wheel, dir string, major, minor int) error {
 	if fi, err := os.Stat(site); err != nil || !fi.IsDir() {
 		return ErrSeedUnsupported
 	}
+	// Only into a venv without pip: replacing an installed pip (a venv
+	// made over an existing one) is an installer's work.
+	if old, _ := filepath.Glob(filepath.Join(site, "pip*")); len(old) > 0 {
+		return ErrSeedUnsupported
+	}
+	for _, name := range []string{"pip", fmt.Sprintf("pip%d", major), fmt.Sprintf("pip%d.%d", major, minor)} {
+		if _, err := os.Lstat(filepath.Join(dir, "bin", name)); err == nil {
+			return ErrSeedUnsupported
+		}
+	}
 	zr, err := zip.OpenReader(wheel)
 	if err != nil {
 		return fmt.Errorf("pip wheel %s: %w", wheel, err)

@@ -129,6 +129,12 @@ func min2(a, b int) int {
 
 func TestSeedPipUnsupported(t *testing.T) {
 	dir := t.TempDir()
+	// A venv that has a pip already is left to the installer.
+	withPip := filepath.Join(dir, "with-pip")
+	os.MkdirAll(filepath.Join(withPip, "lib", "python3.11", "site-packages", "pip"), 0o755)
+	if err := SeedPip(filepath.Join(dir, "pip-23.2.1-py3-none-any.whl"), withPip, 3, 11); !errors.Is(err, ErrSeedUnsupported) {
+		t.Errorf("SeedPip over an installed pip = %v, want ErrSeedUnsupported", err)
+	}
 	for _, tt := range []struct{ wheel, dir string }{
 		{"setuptools-65.5.0-py3-none-any.whl", dir},
 		{"pip-23.2.1-py3-none-any.whl", "/tmp/a dir with spaces/.venv"},
