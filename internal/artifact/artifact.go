@@ -201,7 +201,7 @@ func checkRequest(r Request) error {
 		strings.ContainsAny(r.Name, `/\`+"\x00") {
 		return bad("the file name must be a plain name")
 	}
-	if !isHexDigest(r.SHA256) {
+	if !fetchpkg.IsSHA256(r.SHA256) {
 		return bad(fmt.Sprintf("sha256 %q is not 64 lowercase hex digits", r.SHA256))
 	}
 	if r.Size < -1 {
@@ -235,19 +235,6 @@ func within(p string, dirs []string) bool {
 		}
 	}
 	return false
-}
-
-func isHexDigest(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // lookLocal tries the lock's path, the find-links directories and the cache.

@@ -120,7 +120,7 @@ func ListCache(cacheDir string) (entries []CacheEntry, debris []CacheDebris, err
 			return nil, nil, fmt.Errorf("download cache: %w", err)
 		}
 		for _, d := range ents {
-			if !d.IsDir() || !isHexDigest(d.Name()) || d.Name()[:2] != sh.Name() {
+			if !d.IsDir() || !fetchpkg.IsSHA256(d.Name()) || d.Name()[:2] != sh.Name() {
 				continue
 			}
 			dir := filepath.Join(root, sh.Name(), d.Name())

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/pep508"
 	"github.com/influx-py/influx-py/internal/resolve"
 )
@@ -237,19 +238,6 @@ type reportItem struct {
 	} `json:"metadata"`
 }
 
-// isSHA256 is 64 lowercase hex digits.
-func isSHA256(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // ParseReport reads pip's installation report (`pip install --report`,
 // format version 1) into pins. Only archives can be locked: a distribution
 // pip would take from a local directory or a VCS checkout is an error.
@@ -307,7 +295,7 @@ func reportPin(it reportItem) (Pin, error) {
 		}
 		sum = legacy
 	}
-	if sum != "" && !isSHA256(sum) {
+	if sum != "" && !fetch.IsSHA256(sum) {
 		return Pin{}, fmt.Errorf("%s %s: malformed sha256 %q", md.Name, md.Version, sum)
 	}
 	loc, err := localPath(di.URL)

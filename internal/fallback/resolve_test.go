@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/index/indextest"
 	"github.com/influx-py/influx-py/internal/resolve"
 	"github.com/influx-py/influx-py/internal/run"
@@ -203,7 +204,7 @@ func FuzzParseReport(f *testing.F) {
 			if p.Name == "" || p.Version == "" || p.URL == "" {
 				t.Fatalf("incomplete pin %+v", p)
 			}
-			if p.SHA256 != "" && !isSHA256(p.SHA256) {
+			if p.SHA256 != "" && !fetch.IsSHA256(p.SHA256) {
 				t.Fatalf("bad sha256 in %+v", p)
 			}
 			if i > 0 && rep.Pins[i-1].Name >= p.Name {

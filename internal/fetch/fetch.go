@@ -301,6 +301,20 @@ func (c *Client) Stream(ctx context.Context, src, accept string, w io.Writer, ma
 	return &Document{ContentType: resp.Header.Get("Content-Type"), URL: resp.Request.URL}, nil
 }
 
+// IsSHA256 reports whether s is a sha256 as this package writes them: 64
+// lowercase hex digits.
+func IsSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // HashFile is the sha256 and size of the file at p.
 func HashFile(p string) (sum string, size int64, err error) {
 	f, err := os.Open(p)

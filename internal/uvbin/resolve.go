@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	fetchpkg "github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/pep508"
 	"github.com/influx-py/influx-py/internal/resolve"
 )
@@ -99,16 +100,12 @@ func CompileArgs(req ResolveRequest, in, out string) []string {
 	return args
 }
 
-// hashValue is the hex digest of "sha256:HEX" (either case), or "".
+// hashValue is the lowercased hex digest of "sha256:HEX" (either case),
+// or "".
 func hashValue(s string) string {
 	h, ok := strings.CutPrefix(s, "sha256:")
-	if !ok || len(h) != 64 {
+	if h = strings.ToLower(h); !ok || !fetchpkg.IsSHA256(h) {
 		return ""
-	}
-	for i := 0; i < len(h); i++ {
-		if c := h[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return ""
-		}
 	}
 	return h
 }
