@@ -103,20 +103,9 @@ type LockCheck struct {
 // none is checked against the requirements influx-py would adopt, and the
 // result says so.
 func (e *Engine) CheckLock(ctx context.Context, opts LockOptions) (*LockCheck, error) {
-	var err error
-	if opts.Where.Lock, err = e.remoteFile(ctx, opts.CacheDir, opts.Where.Lock, "pylock.toml"); err != nil {
-		return nil, err
-	}
-	loc, err := Locate(opts.Where, e.Sys)
+	loc, l, _, err := e.lockAt(ctx, opts.Where, opts.CacheDir)
 	if err != nil {
 		return nil, err
-	}
-	l, _, err := readLock(loc.Lock)
-	if err != nil {
-		return nil, err
-	}
-	if l == nil {
-		return nil, &NoLockError{Path: loc.Lock}
 	}
 	p, err := projectOf(l)
 	if err != nil {
@@ -129,6 +118,28 @@ func (e *Engine) CheckLock(ctx context.Context, opts LockOptions) (*LockCheck, e
 	}
 	c.Stale = staleness(l, p.Requirements, !p.Recorded)
 	return c, nil
+}
+
+// lockAt locates w (its lock fetched first when it is a remote source)
+// and reads the lock, which must exist: the verbs that only read a lock
+// without a venv decision (lock --check, wheelhouse).
+func (e *Engine) lockAt(ctx context.Context, w Where, cacheDir string) (*Locations, *lockfile.Lock, []byte, error) {
+	var err error
+	if w.Lock, err = e.remoteFile(ctx, cacheDir, w.Lock, "pylock.toml"); err != nil {
+		return nil, nil, nil, err
+	}
+	loc, err := Locate(w, e.Sys)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	l, data, err := readLock(loc.Lock)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if l == nil {
+		return nil, nil, nil, &NoLockError{Path: loc.Lock}
+	}
+	return loc, l, data, nil
 }
 
 // readLock reads and parses the lock at path; a missing file gives nil.

@@ -111,24 +111,13 @@ func (e *NotWheelhouseError) Error() string {
 // manifest is written last: a wheelhouse whose making was interrupted has
 // the manifest of the run before, or none, and the next run completes it.
 func (e *Engine) Wheelhouse(ctx context.Context, opts WheelhouseOptions) (*WheelhouseResult, error) {
-	var err error
-	if opts.Where.Lock, err = e.remoteFile(ctx, opts.CacheDir, opts.Where.Lock, "pylock.toml"); err != nil {
+	loc, l, data, err := e.lockAt(ctx, opts.Where, opts.CacheDir)
+	if err != nil {
 		return nil, err
 	}
 	var remote []string
 	if opts.FindLinks, remote, err = e.findLinkSources(ctx, opts.CacheDir, opts.FindLinks, false); err != nil {
 		return nil, err
-	}
-	loc, err := Locate(opts.Where, e.Sys)
-	if err != nil {
-		return nil, err
-	}
-	l, data, err := readLock(loc.Lock)
-	if err != nil {
-		return nil, err
-	}
-	if l == nil {
-		return nil, &NoLockError{Path: loc.Lock}
 	}
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {

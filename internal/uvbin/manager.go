@@ -379,21 +379,19 @@ func (m *Manager) Archive(ctx context.Context, dir string) (ArchiveInfo, error) 
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	var sum, src string
-	for i, s := range srcs {
-		src = s
-		m.logf("fetching %s", fetchpkg.Redact(src))
-		sum, err = m.fetch(ctx, src, tmp.Name(), m.Progress)
+	for i, src := range srcs {
+		err = m.fetchPinned(ctx, src, tmp.Name(), pin)
 		var ue *UnavailableError
 		if err == nil || !errors.As(err, &ue) || i == len(srcs)-1 {
 			break
 		}
 	}
+	var ce *ChecksumError
+	if errors.As(err, &ce) {
+		return ArchiveInfo{}, err
+	}
 	if err != nil {
 		return ArchiveInfo{}, fmt.Errorf("uv %s archive for %s: %w", m.version(), target, err)
-	}
-	if sum != pin.SHA256 {
-		return ArchiveInfo{}, &ChecksumError{What: "archive " + pin.Archive, URL: fetchpkg.Redact(src), Expected: pin.SHA256, Actual: sum}
 	}
 	fi, err := os.Stat(tmp.Name())
 	if err != nil {
@@ -409,6 +407,23 @@ func (m *Manager) Archive(ctx context.Context, dir string) (ArchiveInfo, error) 
 	return info, nil
 }
 
+// fetchPinned fetches the release archive at src to dst and checks it
+// against the pin: a *ChecksumError with both digests when it is not the
+// pinned archive.
+func (m *Manager) fetchPinned(ctx context.Context, src, dst string, pin Pin) error {
+	shown := fetchpkg.Redact(src)
+	m.logf("downloading %s", shown)
+	sum, err := m.fetch(ctx, src, dst, m.Progress)
+	if err != nil {
+		return err
+	}
+	if sum != pin.SHA256 {
+		return &ChecksumError{What: "archive " + pin.Archive, URL: shown, Expected: pin.SHA256, Actual: sum}
+	}
+	m.logf("sha256 of %s matches the pin %s", pin.Archive, sum)
+	return nil
+}
+
 // install downloads, checks, extracts and runs uv in a fresh folder inside
 // the cache, records what it proved, and renames the folder into place.
 // The caller holds the entry's lock.
@@ -421,16 +436,10 @@ func (m *Manager) install(ctx context.Context, target string, pin Pin, dir, src 
 	defer os.RemoveAll(tmp)
 
 	archive := filepath.Join(tmp, pin.Archive)
-	m.logf("downloading %s", shown)
 	// The archive is opened only once its bytes are the pinned ones.
-	sum, err := m.fetch(ctx, src, archive, m.Progress)
-	if err != nil {
+	if err := m.fetchPinned(ctx, src, archive, pin); err != nil {
 		return nil, err
 	}
-	if sum != pin.SHA256 {
-		return nil, &ChecksumError{What: "archive " + pin.Archive, URL: shown, Expected: pin.SHA256, Actual: sum}
-	}
-	m.logf("sha256 of %s matches the pin %s", pin.Archive, sum)
 
 	entry := filepath.Join(tmp, "entry")
 	if err := os.Mkdir(entry, 0o755); err != nil {
@@ -446,7 +455,7 @@ func (m *Manager) install(ctx context.Context, target string, pin Pin, dir, src 
 	}
 	rec := record{
 		Version: m.version(), Target: target, Archive: pin.Archive,
-		ArchiveSHA256: sum, URL: shown, Files: map[string]string{},
+		ArchiveSHA256: pin.SHA256, URL: shown, Files: map[string]string{},
 	}
 	for _, f := range files {
 		h, err := hashFile(filepath.Join(entry, f))
