@@ -83,7 +83,11 @@ func run(runs int, python, uv string, keep bool) error {
 		}
 	}
 	b.exe = filepath.Join(work, "influx-py")
-	if out, err := exec.Command("go", "build", "-o", b.exe, ".").CombinedOutput(); err != nil {
+	// Built as the README installs it: static, without urfave/cli's
+	// documentation generators.
+	build := exec.Command("go", "build", "-trimpath", "-tags", "urfave_cli_no_docs", "-o", b.exe, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	ref, err := b.referenceSet("ref", 50)

@@ -18,7 +18,7 @@ step=${1:?usage: steps.sh tools|wheelhouse|sync}
 case "$step" in
 tools)
 	mkdir -p "$ROOT/out/bin"
-	(cd "$SRC" && CGO_ENABLED=0 go build -trimpath -o "$ROOT/out/bin/influx-py" .)
+	(cd "$SRC" && CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -o "$ROOT/out/bin/influx-py" .)
 	if [ "${FETCH_UV:-1}" != 0 ]; then
 		"$SRC/scripts/fetch-uv.sh" "$ROOT/out/bin"
 	fi

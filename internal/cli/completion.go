@@ -138,7 +138,7 @@ func pathFlags(flags []cli.Flag) []string {
 		if !ok || !d.TakesValue() {
 			continue
 		}
-		if m := metavarRE.FindStringSubmatch(d.GetUsage()); m != nil && (m[1] == "DIR" || m[1] == "FILE" || m[1] == "PATH") {
+		if m := metavarRE().FindStringSubmatch(d.GetUsage()); m != nil && (m[1] == "DIR" || m[1] == "FILE" || m[1] == "PATH") {
 			out = append(out, "--"+f.Names()[0])
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/influx-py/influx-py/internal/artifact"
+	"github.com/influx-py/influx-py/internal/awsconfig"
 	"github.com/influx-py/influx-py/internal/engine"
 	"github.com/influx-py/influx-py/internal/fsutil"
 	"github.com/influx-py/influx-py/internal/interp"
@@ -118,6 +119,7 @@ func diagnose(err error) (code string, hints []string) {
 		srcErr   *engine.SourceError
 		readOnly *engine.ReadOnlyLockError
 		notWH    *engine.NotWheelhouseError
+		awsConf  *awsconfig.ConfigError
 	)
 	switch {
 	case errors.As(err, &usage):
@@ -156,6 +158,8 @@ func diagnose(err error) (code string, hints []string) {
 		return "read_only_lock", []string{"edit the lock where it is kept (a clone, a local copy), then publish it; a node syncs from the source with --lock"}
 	case errors.As(err, &notWH):
 		return "not_wheelhouse", []string{"give an empty or new folder, or one made by 'influx-py wheelhouse'"}
+	case errors.As(err, &awsConf):
+		return "aws_config", []string{"nothing was changed; correct the AWS configuration named (the environment, ~/.aws/config, ~/.aws/credentials), or choose a profile with ?aws_profile=NAME in the source or AWS_PROFILE"}
 	case errors.As(err, &srcErr):
 		if srcErr.NotFound() {
 			return "source_not_found", []string{"check the bucket, path or URL; nothing was changed"}

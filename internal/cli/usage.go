@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 )
@@ -12,11 +13,13 @@ import (
 // The messages of Go's flag package and urfave/cli that usageProblem
 // rewrites into influx-py's.
 var (
-	unknownFlagRE  = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
-	invalidValueRE = regexp.MustCompile(`^invalid value "(.*)" for flag -+([^:]+): `)
-	badEnvRE       = regexp.MustCompile(`^could not parse "(.*)" as (\w+) value from (?:environment variable|env var) "([^"]+)" for flag ([^:]+):`)
-	missingValueRE = regexp.MustCompile(`^flag needs an argument: -+(.+)$`)
-	metavarRE      = regexp.MustCompile("`([^`]+)`")
+	unknownFlagRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^flag provided but not defined: -+(.+)$`) })
+	invalidValueRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^invalid value "(.*)" for flag -+([^:]+): `) })
+	badEnvRE       = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^could not parse "(.*)" as (\w+) value from (?:environment variable|env var) "([^"]+)" for flag ([^:]+):`)
+	})
+	missingValueRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^flag needs an argument: -+(.+)$`) })
+	metavarRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("`([^`]+)`") })
 )
 
 // usageProblem turns urfave's wording of a bad command line into a
@@ -36,20 +39,20 @@ func usageProblem(c *cli.Context, err error) error {
 		}
 	}
 	usage := func(err error) error { return usageError{err: err, cmd: cmd} }
-	if m := unknownFlagRE.FindStringSubmatch(msg); m != nil {
+	if m := unknownFlagRE().FindStringSubmatch(msg); m != nil {
 		out := fmt.Sprintf("unknown flag --%s for %s", m[1], where)
 		if s := suggestFlag(m[1], flags); s != "" {
 			out += fmt.Sprintf(" (did you mean --%s?)", s)
 		}
 		return usage(errors.New(out))
 	}
-	if m := invalidValueRE.FindStringSubmatch(msg); m != nil {
+	if m := invalidValueRE().FindStringSubmatch(msg); m != nil {
 		return usage(fmt.Errorf("invalid value %q for --%s: %s", m[1], m[2], wants(findFlag(flags, m[2]))))
 	}
-	if m := badEnvRE.FindStringSubmatch(msg); m != nil {
+	if m := badEnvRE().FindStringSubmatch(msg); m != nil {
 		return usage(fmt.Errorf("%s=%q: %s (for --%s)", m[3], m[1], wants(findFlag(flags, m[4])), m[4]))
 	}
-	if m := missingValueRE.FindStringSubmatch(msg); m != nil {
+	if m := missingValueRE().FindStringSubmatch(msg); m != nil {
 		return usage(fmt.Errorf("--%s needs a value (%s)", m[1], strings.TrimPrefix(wants(findFlag(flags, m[1])), "want ")))
 	}
 	return usage(err)
@@ -67,7 +70,7 @@ func wants(f cli.Flag) string {
 	}
 	// The metavar of the flag's usage: "the InfluxDB 3 plugin `DIR`".
 	if d, ok := f.(cli.DocGenerationFlag); ok {
-		if m := metavarRE.FindStringSubmatch(d.GetUsage()); m != nil {
+		if m := metavarRE().FindStringSubmatch(d.GetUsage()); m != nil {
 			return "want a " + m[1]
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/influx-py/influx-py/internal/index"
 	"github.com/influx-py/influx-py/internal/lockfile"
@@ -380,7 +381,9 @@ func (e *UnfoundError) Unwrap() error { return e.Err }
 // resolverNameRE finds the projects a resolver's failure is about: pip's
 // "No matching distribution found for NAME", uv's "Because NAME was not
 // found" and "NAME==1.0 has no usable wheels".
-var resolverNameRE = regexp.MustCompile(`(?:no matching distribution found for|because|and) ([a-z0-9][a-z0-9._-]*)(?:[<>=!~ ;\[(]|$)`)
+var resolverNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:no matching distribution found for|because|and) ([a-z0-9][a-z0-9._-]*)(?:[<>=!~ ;\[(]|$)`)
+})
 
 // unfound asks the sources, after a failed resolution, for each declared
 // requirement and each project the failure names; nil when each has a
@@ -398,7 +401,7 @@ func (e *Engine) unfound(ctx context.Context, d *Declared, src sources, allowSdi
 			names[n] = true
 		}
 	}
-	for _, m := range resolverNameRE.FindAllStringSubmatch(strings.ToLower(resolveErr.Error()), -1) {
+	for _, m := range resolverNameRE().FindAllStringSubmatch(strings.ToLower(resolveErr.Error()), -1) {
 		if n := pep508.NormalizeName(strings.TrimRight(m[1], ".")); pep508.ValidName(n) {
 			names[n] = true
 		}

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/influx-py/influx-py/internal/fetch"
 	"github.com/influx-py/influx-py/internal/pep508"
@@ -144,23 +145,23 @@ func ResolveArgs(wheel string, req ResolveRequest, in, report string) []string {
 }
 
 // pipWheelNameRE reads the version from the name of a pip wheel.
-var pipWheelNameRE = regexp.MustCompile(`^pip-([0-9][0-9A-Za-z.]*)-[^-]+-[^-]+-[^-]+\.whl$`)
+var pipWheelNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^pip-([0-9][0-9A-Za-z.]*)-[^-]+-[^-]+-[^-]+\.whl$`) })
 
 // pipVersionRE reads the version from `pip --version`.
-var pipVersionRE = regexp.MustCompile(`^pip ([0-9][0-9A-Za-z.]*) from `)
+var pipVersionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^pip ([0-9][0-9A-Za-z.]*) from `) })
 
 // pipVersion is the version of the pip Resolve would run: read from the
 // wheel's file name when it follows the wheel naming rule, so that no
 // process is started for it, else asked of pip itself.
 func (p *Pip) pipVersion(ctx context.Context, python string) (string, error) {
-	if m := pipWheelNameRE.FindStringSubmatch(filepath.Base(p.PipWheel)); m != nil {
+	if m := pipWheelNameRE().FindStringSubmatch(filepath.Base(p.PipWheel)); m != nil {
 		return m[1], nil
 	}
 	out, err := p.run(ctx, python, append(pipPrefix(p.PipWheel), "--version"))
 	if err != nil {
 		return "", fmt.Errorf("no usable pip for %s: %w", python, err)
 	}
-	m := pipVersionRE.FindStringSubmatch(strings.TrimSpace(string(out)))
+	m := pipVersionRE().FindStringSubmatch(strings.TrimSpace(string(out)))
 	if m == nil {
 		return "", fmt.Errorf("parse pip --version output %q", strings.TrimSpace(string(out)))
 	}

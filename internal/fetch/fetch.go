@@ -39,6 +39,9 @@ import (
 type Client struct {
 	HTTP      *http.Client
 	UserAgent string // default "influx-py"
+	// Getenv reads the environment for S3's configuration; nil means
+	// os.Getenv.
+	Getenv func(string) string
 }
 
 // Options bound and watch one file's download.

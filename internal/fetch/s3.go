@@ -17,13 +17,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithy "github.com/aws/smithy-go"
 	getter "github.com/hashicorp/go-getter/v2"
 
+	"github.com/influx-py/influx-py/internal/awsconfig"
 	"github.com/influx-py/influx-py/internal/fsutil"
 )
 
@@ -35,8 +34,7 @@ import (
 //	s3::http://minio.internal:9000/BUCKET/KEY   any S3-compatible server, path-style
 //
 // with ?region=R and ?aws_profile=P. Credentials come only from the
-// standard places of the AWS SDK (AWS_ACCESS_KEY_ID and friends, the shared
-// credentials and config files, SSO, the instance or task role): a URL with
+// standard places of the AWS SDKs (see package awsconfig): a URL with
 // keys in it is refused, since URLs end up in logs, shell history and
 // status reports.
 //
@@ -119,36 +117,40 @@ func (l S3Location) Join(name string) S3Location {
 	return l
 }
 
-// s3Client makes an S3 client for loc through the SDK's default chain.
+// s3Client makes an S3 client for loc: region, endpoint, CA bundle and
+// credentials found as the AWS SDKs find them (package awsconfig).
 func (c *Client) s3Client(ctx context.Context, loc S3Location) (*s3.Client, error) {
-	// The SDK's own HTTP client, which honours AWS_CA_BUNDLE (a client of
-	// ours would make the SDK refuse it), bounded like every other fetch.
-	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(s3Timeout)),
-	}
-	if loc.Region != "" {
-		opts = append(opts, config.WithRegion(loc.Region))
-	}
-	if loc.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(loc.Profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Region: loc.Region, Profile: loc.Profile, Getenv: c.Getenv, Timeout: s3Timeout})
 	if err != nil {
-		return nil, fmt.Errorf("AWS configuration: %w", err)
+		return nil, err
 	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if loc.Endpoint != "" {
-			o.BaseEndpoint = aws.String(loc.Endpoint)
-			o.UsePathStyle = true
+	endpoint, pathStyle := loc.Endpoint, loc.Endpoint != ""
+	if endpoint == "" {
+		// A configured endpoint (AWS_ENDPOINT_URL_S3, the profile's) is
+		// most often MinIO or Ceph, which want the bucket in the path;
+		// AWS's own hosts take it in the host name.
+		if endpoint = cfg.Endpoint("s3"); endpoint != "" {
+			u, err := url.Parse(endpoint)
+			if err != nil || u.Host == "" {
+				return nil, fmt.Errorf("AWS configuration: the S3 endpoint %q is not a URL", endpoint)
+			}
+			pathStyle = !strings.HasSuffix(u.Hostname(), ".amazonaws.com")
 		}
+	}
+	o := s3.Options{
+		Region:      cfg.Region,
+		Credentials: cfg.Credentials,
+		HTTPClient:  cfg.HTTP,
 		// S3-compatible servers differ in the checksums they accept; the
 		// lock's sha256 is what proves the bytes in any case.
-		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-	}), nil
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+		UsePathStyle:               pathStyle,
+	}
+	if endpoint != "" {
+		o.BaseEndpoint = aws.String(endpoint)
+	}
+	return s3.New(o), nil
 }
 
 // s3Err turns an SDK failure into the fetch layer's kinds: a missing key

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	getter "github.com/hashicorp/go-getter/v2"
@@ -30,12 +31,12 @@ import (
 // Whatever the transport, what arrives is checked by the caller against
 // the lock's hashes or a pin: the transport is never trusted.
 
-var forcedRE = regexp.MustCompile(`^([A-Za-z0-9]+)::`)
+var forcedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z0-9]+)::`) })
 
 // IsRemote reports whether s names a remote source rather than a local
 // path (a file: URL is a local path).
 func IsRemote(s string) bool {
-	if forcedRE.MatchString(s) {
+	if forcedRE().MatchString(s) {
 		return true
 	}
 	for _, p := range []string{"http://", "https://", "s3://", "gs://"} {
@@ -48,7 +49,7 @@ func IsRemote(s string) bool {
 
 // IsArchive reports whether a source names an archive go-getter unpacks.
 func IsArchive(s string) bool {
-	u := strings.TrimPrefix(s, forcedRE.FindString(s))
+	u := strings.TrimPrefix(s, forcedRE().FindString(s))
 	if i := strings.IndexAny(u, "?#"); i >= 0 {
 		if strings.Contains(u[i:], "archive=") {
 			return true
@@ -74,7 +75,7 @@ func unsupported(s string) error {
 	if strings.HasPrefix(s, "gcs::") || strings.HasPrefix(s, "gs://") {
 		return fmt.Errorf("%s: GCS sources are not built into influx-py; use GCS's S3-compatible API (s3::https://storage.googleapis.com/BUCKET/PATH with HMAC keys in the AWS variables) or copy the folder with gsutil", Redact(s))
 	}
-	if m := forcedRE.FindStringSubmatch(s); m != nil && m[1] != "s3" && m[1] != "git" && m[1] != "http" && m[1] != "https" {
+	if m := forcedRE().FindStringSubmatch(s); m != nil && m[1] != "s3" && m[1] != "git" && m[1] != "http" && m[1] != "https" {
 		return fmt.Errorf("%s: %s:: sources are not supported (want https://, s3://, s3:: or git::)", Redact(s), m[1])
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/johannesboyne/gofakes3"
@@ -127,6 +128,57 @@ func TestS3PutGetList(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(out, "deep", "node3.json")); !strings.Contains(string(data), "node3") {
 		t.Errorf("GetDir of a prefix: %q", data)
+	}
+}
+
+// An s3:// source reaches the endpoint the AWS configuration names
+// (MinIO and the like: the bucket in the path), signed with the keys of
+// the profile the URL asks for.
+func TestS3ConfiguredEndpoint(t *testing.T) {
+	be := s3mem.New()
+	if err := be.CreateBucket("fleet"); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var seen []string
+	fake := gofakes3.New(be).Server()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.Host+r.URL.Path+" "+strings.Fields(r.Header.Get("Authorization") + " x x")[1])
+		mu.Unlock()
+		fake.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "credentials"), []byte("[ops]\naws_access_key_id = OPSKEY\naws_secret_access_key = s\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "config"), []byte("[profile ops]\nregion = eu-central-1\nendpoint_url = "+srv.URL+"\n"), 0o600)
+	env := map[string]string{
+		"HOME": dir, "AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_ACCESS_KEY_ID": "ENVKEY", "AWS_SECRET_ACCESS_KEY": "s", "AWS_EC2_METADATA_DISABLED": "true",
+	}
+	c := &Client{Getenv: func(k string) string { return env[k] }}
+	ctx := context.Background()
+	loc, err := ParseS3("s3://fleet/status/node1.json?aws_profile=ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.S3Put(ctx, loc, []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(dir, "got.json")
+	if err := c.S3Get(ctx, loc, dst, 1<<10); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(dst); string(data) != "{}" {
+		t.Errorf("got %q", data)
+	}
+	host := strings.TrimPrefix(srv.URL, "http://")
+	want := []string{
+		"PUT " + host + "/fleet/status/node1.json Credential=OPSKEY/",
+		"GET " + host + "/fleet/status/node1.json Credential=OPSKEY/",
+	}
+	if len(seen) != 2 || !strings.HasPrefix(seen[0], want[0]) || !strings.HasPrefix(seen[1], want[1]) || !strings.Contains(seen[0], "/eu-central-1/s3/") {
+		t.Errorf("requests:\n%s\nwant them to start with:\n%s", strings.Join(seen, "\n"), strings.Join(want, "\n"))
 	}
 }
 

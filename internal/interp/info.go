@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/influx-py/influx-py/internal/tags"
 )
@@ -123,7 +124,7 @@ func (i *Info) Tags() []tags.Tag {
 	return tags.Supported(i.Target())
 }
 
-var leadingMajorMinor = regexp.MustCompile(`^([0-9]+)\.([0-9]+)`)
+var leadingMajorMinor = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]+)\.([0-9]+)`) })
 
 // Target derives the tag computation inputs the way packaging derives them
 // from the running interpreter.
@@ -160,13 +161,13 @@ func (i *Info) Target() tags.Target {
 		case "glibc":
 			// A glibc version without major.minor gets no manylinux tags,
 			// as in packaging.
-			if m := leadingMajorMinor.FindStringSubmatch(i.Libc.Version); m != nil {
+			if m := leadingMajorMinor().FindStringSubmatch(i.Libc.Version); m != nil {
 				t.Libc = "glibc"
 				t.LibcMajor, _ = strconv.Atoi(m[1])
 				t.LibcMinor, _ = strconv.Atoi(m[2])
 			}
 		case "musl":
-			if m := leadingMajorMinor.FindStringSubmatch(i.Libc.Version); m != nil {
+			if m := leadingMajorMinor().FindStringSubmatch(i.Libc.Version); m != nil {
 				t.Libc = "musl"
 				t.LibcMajor, _ = strconv.Atoi(m[1])
 				t.LibcMinor, _ = strconv.Atoi(m[2])

@@ -225,7 +225,7 @@ func (i *Info) check() error {
 		return fmt.Errorf("probe answer has implausible version %d.%d", v.Major, v.Minor)
 	}
 	if i.Libc != nil {
-		if m := leadingMajorMinor.FindStringSubmatch(i.Libc.Version); m != nil && (len(m[1]) > 1 || len(m[2]) > 3) {
+		if m := leadingMajorMinor().FindStringSubmatch(i.Libc.Version); m != nil && (len(m[1]) > 1 || len(m[2]) > 3) {
 			return fmt.Errorf("probe answer has implausible %s version %q", i.Libc.Name, i.Libc.Version)
 		}
 	}

@@ -8,11 +8,14 @@ package pep508
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 var (
-	validNameRE      = regexp.MustCompile(`^(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$`)
-	normalizedNameRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+	validNameRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$`)
+	})
+	normalizedNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`) })
 )
 
 // NormalizeName is the PEP 503 normalization of a project, extra or
@@ -41,7 +44,7 @@ func NormalizeName(s string) string {
 // ValidName reports whether s is a valid project name per the core metadata
 // spec: ASCII letters, digits, ".", "_" and "-", starting and ending with a
 // letter or digit.
-func ValidName(s string) bool { return validNameRE.MatchString(s) }
+func ValidName(s string) bool { return validNameRE().MatchString(s) }
 
 // IsNormalized reports whether s is a valid name already in normalized form.
-func IsNormalized(s string) bool { return normalizedNameRE.MatchString(s) }
+func IsNormalized(s string) bool { return normalizedNameRE().MatchString(s) }

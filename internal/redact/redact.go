@@ -7,11 +7,14 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // sensitive are query parameter names whose values are secrets (presigned
 // URLs, token-authenticated indexes).
-var sensitive = regexp.MustCompile(`(?i)(token|secret|password|passwd|signature|sig|key|credential|auth)`)
+var sensitive = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(token|secret|password|passwd|signature|sig|key|credential|auth)`)
+})
 
 // URL hides the password of raw's userinfo (the whole userinfo when it
 // has no password: a lone user name is often a token) and the values of its sensitive
@@ -27,7 +30,7 @@ func URL(raw string) string {
 	if hasSensitive(u.RawQuery) {
 		q := u.Query()
 		for k := range q {
-			if sensitive.MatchString(k) {
+			if sensitive().MatchString(k) {
 				q[k] = []string{"xxxxx"}
 			}
 		}
@@ -48,7 +51,7 @@ func hasSensitive(rawQuery string) bool {
 	}
 	for _, kv := range strings.Split(rawQuery, "&") {
 		k, _, _ := strings.Cut(kv, "=")
-		if sensitive.MatchString(k) {
+		if sensitive().MatchString(k) {
 			return true
 		}
 	}
@@ -73,7 +76,7 @@ func Strip(raw string) string {
 	if hasSensitive(u.RawQuery) {
 		q := u.Query()
 		for k := range q {
-			if sensitive.MatchString(k) {
+			if sensitive().MatchString(k) {
 				delete(q, k)
 			}
 		}
@@ -83,12 +86,12 @@ func Strip(raw string) string {
 }
 
 // urlRE finds URLs in text.
-var urlRE = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>` + "`" + `]+`)
+var urlRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>` + "`" + `]+`) })
 
 // Text redacts every URL in s (an argument list, a child's message).
 func Text(s string) string {
 	if !strings.Contains(s, "://") {
 		return s
 	}
-	return urlRE.ReplaceAllStringFunc(s, URL)
+	return urlRE().ReplaceAllStringFunc(s, URL)
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Target is a kind of node a lock is made for (--target): a CPython minor
@@ -16,13 +17,13 @@ type Target struct {
 	Arch         string // "x86_64", "aarch64" (Linux), "arm64" (macOS), ...
 }
 
-var targetRE = regexp.MustCompile(`^(\d+)\.(\d+)-([a-z]+)-([a-z0-9_]+)$`)
+var targetRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+)\.(\d+)-([a-z]+)-([a-z0-9_]+)$`) })
 
 // ParseTarget reads a target; operating systems and machines have their
 // usual aliases (darwin for macos, amd64 for x86_64, arm64 for aarch64 on
 // Linux and Windows, aarch64 for arm64 on macOS).
 func ParseTarget(s string) (Target, error) {
-	m := targetRE.FindStringSubmatch(strings.ToLower(strings.TrimSpace(s)))
+	m := targetRE().FindStringSubmatch(strings.ToLower(strings.TrimSpace(s)))
 	if m == nil {
 		return Target{}, fmt.Errorf("target %q: want PYVER-OS-ARCH, e.g. 3.13-linux-x86_64, 3.12-linux-aarch64, 3.13-macos-arm64 or 3.12-windows-x86_64", s)
 	}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/venv"
@@ -218,7 +219,7 @@ func venvPython(dir, goos string) string {
 	return filepath.Join(dir, "bin", "python")
 }
 
-var pipWheelRE = regexp.MustCompile(`^pip-([0-9]+(?:\.[0-9]+)*)-py3-none-any\.whl$`)
+var pipWheelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^pip-([0-9]+(?:\.[0-9]+)*)-py3-none-any\.whl$`) })
 
 // FindPipWheel finds the pip wheel an interpreter ships, without running
 // it: ensurepip's bundle (<prefix>/lib/pythonX.Y/ensurepip/_bundled, or
@@ -240,7 +241,7 @@ func FindPipWheel(python, goos string) (string, error) {
 		}
 		prefix := filepath.Dir(bin)
 		lib := "python3.*"
-		if mm := pythonMinorRE.FindString(filepath.Base(resolved)); mm != "" {
+		if mm := pythonMinorRE().FindString(filepath.Base(resolved)); mm != "" {
 			lib = mm
 		}
 		patterns = append(patterns,
@@ -256,7 +257,7 @@ func FindPipWheel(python, goos string) (string, error) {
 	return "", &NoPipWheelError{Python: python}
 }
 
-var pythonMinorRE = regexp.MustCompile(`^python[0-9]+\.[0-9]+$`)
+var pythonMinorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^python[0-9]+\.[0-9]+$`) })
 
 // NoPipWheelError says an interpreter ships no pip wheel (Debian without
 // python3-venv / python3-pip-whl), so a venv made with uv cannot get pip
@@ -275,7 +276,7 @@ func newestPip(paths []string) string {
 	}
 	var cs []cand
 	for _, p := range paths {
-		m := pipWheelRE.FindStringSubmatch(filepath.Base(p))
+		m := pipWheelRE().FindStringSubmatch(filepath.Base(p))
 		if m == nil {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // MinVersion is the oldest uv influx-py accepts through --uv. It is the
@@ -17,7 +18,7 @@ const MinVersion = "0.4.4"
 
 // tripleRE matches a Rust target triple such as x86_64-unknown-linux-gnu
 // (and not a date such as 2026-01-01).
-var tripleRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(?:-[a-z0-9_]+){2,}$`)
+var tripleRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]*(?:-[a-z0-9_]+){2,}$`) })
 
 // VersionOutput is what `uv --version` printed, parsed.
 type VersionOutput struct {
@@ -44,7 +45,7 @@ func ParseVersionOutput(out string) (VersionOutput, error) {
 	res := VersionOutput{Version: v}
 	if strings.HasPrefix(tail, "(") && strings.HasSuffix(tail, ")") {
 		inner := strings.Split(tail[1:len(tail)-1], " ")
-		if n := len(inner); n > 0 && tripleRE.MatchString(inner[n-1]) {
+		if n := len(inner); n > 0 && tripleRE().MatchString(inner[n-1]) {
 			res.Target = inner[n-1]
 		}
 	}

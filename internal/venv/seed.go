@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Putting pip into a new venv by running pip costs 2 to 3 seconds on this
@@ -35,7 +36,7 @@ import (
 var ErrSeedUnsupported = errors.New("not a case the Go pip seeder reproduces")
 
 // pipWheelRE is the name of a pip wheel.
-var pipWheelRE = regexp.MustCompile(`^pip-([0-9][0-9A-Za-z.]*)-py3-none-any\.whl$`)
+var pipWheelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^pip-([0-9][0-9A-Za-z.]*)-py3-none-any\.whl$`) })
 
 // scriptTemplate is the console script pip writes for itself (distlib's
 // template, as pip 19 and later use it).
@@ -55,7 +56,7 @@ func SeedPip(wheel, dir string, major, minor int) error {
 	if runtime.GOOS == "windows" {
 		return ErrSeedUnsupported
 	}
-	m := pipWheelRE.FindStringSubmatch(filepath.Base(wheel))
+	m := pipWheelRE().FindStringSubmatch(filepath.Base(wheel))
 	if m == nil {
 		return ErrSeedUnsupported
 	}

@@ -91,6 +91,21 @@ func ReadStamp(l Layout) (*Stamp, error) {
 }
 
 func decodeStamp(data []byte) (*Stamp, error) {
+	s, ok := fastDecodeStamp(data)
+	if !ok {
+		var err error
+		if s, err = jsonDecodeStamp(data); err != nil {
+			return nil, err
+		}
+	}
+	if s.Schema != StampSchema {
+		return nil, fmt.Errorf("schema %d is not supported (this build reads %d)", s.Schema, StampSchema)
+	}
+	return s, nil
+}
+
+// jsonDecodeStamp is decodeStamp for any JSON, through encoding/json.
+func jsonDecodeStamp(data []byte) (*Stamp, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var s Stamp
 	if err := dec.Decode(&s); err != nil {
@@ -98,9 +113,6 @@ func decodeStamp(data []byte) (*Stamp, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("data after the JSON object")
-	}
-	if s.Schema != StampSchema {
-		return nil, fmt.Errorf("schema %d is not supported (this build reads %d)", s.Schema, StampSchema)
 	}
 	return &s, nil
 }

@@ -3,6 +3,7 @@ package venv
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -259,4 +260,60 @@ func FuzzDecodeStamp(f *testing.F) {
 			t.Fatalf("round trip:\n%+v\n%+v", once, twice)
 		}
 	})
+}
+
+// FuzzFastDecodeStamp holds the fast decoder to encoding/json: whatever
+// it accepts, encoding/json decodes to the same Stamp.
+func FuzzFastDecodeStamp(f *testing.F) {
+	good, err := json.MarshalIndent(sampleStamp(), "", "  ")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{string(good), "{}", `{"schema": 1}`, `{"schema": 01}`, `{"schema": 1.0}`, `{"Schema": 1}`,
+		`{"schema":1,"installed":[{}]}`, `{"installed":[{"name":"a"}],"installed":[{}]}`, `{"tool":"\u00e9"}`, `{"extra":{"a":"b","a":"c"}}`,
+		`{"interpreter":{"path":"x"}} x`, `{"extra":{"a":"","b":"","c":"","d":"","e":"","f":"","g":"","h":"","i":"","j":"","k":"","l":"","m":"","a":"x"}}`, `{"tool":"caf` + "\xc3\xa9" + `"}`, `{"tool":"` + "\xff" + `"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := fastDecodeStamp(data)
+		if !ok {
+			return
+		}
+		slow, err := jsonDecodeStamp(data)
+		if err != nil {
+			t.Fatalf("fast decoder accepted what encoding/json refuses (%v): %q", err, data)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("decoders differ on %q:\nfast %+v\njson %+v", data, fast, slow)
+		}
+	})
+}
+
+// What WriteStamp writes is what the fast decoder reads: the no-op sync
+// never pays for encoding/json's reflection.
+func TestStampFastPath(t *testing.T) {
+	l := NewLayout(t.TempDir(), "linux")
+	st := sampleStamp()
+	st.Extra = map[string]string{"_virtualenv.pth": "aaw9jyfm", "é.pth": "x"}
+	for i := 0; i < 30; i++ {
+		st.Extra[fmt.Sprintf("extra%02d.pth", i)] = "h"
+	}
+	if err := WriteStamp(l, st); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(l.StampPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, ok := fastDecodeStamp(data)
+	if !ok {
+		t.Fatalf("the fast decoder refused a stamp WriteStamp wrote:\n%s", data)
+	}
+	slow, err := jsonDecodeStamp(data)
+	if err != nil || !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("fast %+v\njson %+v (%v)", fast, slow, err)
+	}
+	if len(fast.Installed) != len(st.Installed) || fast.Extra["é.pth"] != "x" || len(fast.Extra) != 32 {
+		t.Errorf("decoded %+v", fast)
+	}
 }

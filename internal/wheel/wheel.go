@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/influx-py/influx-py/internal/venv"
 )
@@ -99,7 +100,7 @@ func checkPath(p string, windows bool) error {
 }
 
 // scriptNameRE is what an entry point may be called: a plain file name.
-var scriptNameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._+-]*$`)
+var scriptNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._+-]*$`) })
 
 // maxMetadata bounds the METADATA and RECORD members read.
 const maxMetadata = 16 << 20
@@ -250,7 +251,7 @@ func scripts(f *zip.File) ([]string, error) {
 		}
 		name, _, ok := strings.Cut(line, "=")
 		name = strings.TrimSpace(name)
-		if !ok || !scriptNameRE.MatchString(name) || name == "." || name == ".." {
+		if !ok || !scriptNameRE().MatchString(name) || name == "." || name == ".." {
 			return nil, &UnsafeError{Entry: name, Why: "a script name must be a plain file name"}
 		}
 		out = append(out, name)

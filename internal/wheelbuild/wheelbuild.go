@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/influx-py/influx-py/internal/fsutil"
 )
@@ -65,7 +66,7 @@ const (
 
 var (
 	// A PEP 508 project name.
-	nameRE = regexp.MustCompile(`^(?i:[a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`)
+	nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?i:[a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`) })
 	// A PEP 440 version exactly as packaging prints it after normalizing.
 	// Only that form is accepted, so that the version in the file name and
 	// in METADATA agree with what every installer computes from either.
@@ -75,10 +76,10 @@ var (
 	// One part of a compatibility tag: letters, digits and underscores; an
 	// interpreter tag must also not start with a digit ("2" or "py3.2" are
 	// typos for a version, not interpreters).
-	tagPartRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
-	interpRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	tagPartRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_]+$`) })
+	interpRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 	// Runs of the separators that PEP 503 folds together.
-	sepRE = regexp.MustCompile(`[-_.]+`)
+	sepRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[-_.]+`) })
 )
 
 // SpecError reports a Spec that cannot become a valid wheel.
@@ -109,7 +110,7 @@ func DistInfo(s Spec) string {
 // escapeName is the PEP 503 normalized name with "-" turned into "_", the
 // form both the file name and the .dist-info folder use.
 func escapeName(name string) string {
-	return strings.ToLower(sepRE.ReplaceAllString(name, "_"))
+	return strings.ToLower(sepRE().ReplaceAllString(name, "_"))
 }
 
 func (s Spec) tag() string {
@@ -121,7 +122,7 @@ func (s Spec) tag() string {
 
 // validateHead checks the parts that make up the file name.
 func (s Spec) validateHead() error {
-	if !nameRE.MatchString(s.Name) {
+	if !nameRE().MatchString(s.Name) {
 		return &SpecError{"name", s.Name, "not a valid project name (letters, digits, '.', '-', '_'; alphanumeric at both ends)"}
 	}
 	if !versionRE.MatchString(s.Version) {
@@ -143,7 +144,7 @@ func expandTag(tag string) ([]string, error) {
 	var sets [3][]string
 	for i, p := range parts {
 		for _, x := range strings.Split(p, ".") {
-			if !tagPartRE.MatchString(x) || i == 0 && !interpRE.MatchString(x) {
+			if !tagPartRE().MatchString(x) || i == 0 && !interpRE().MatchString(x) {
 				return nil, &SpecError{"tag", tag, fmt.Sprintf("bad component %q", x)}
 			}
 			sets[i] = append(sets[i], x)
@@ -291,7 +292,7 @@ func (s Spec) validateBody() error {
 		}
 	}
 	for _, x := range s.ProvidesExtra {
-		if !nameRE.MatchString(x) {
+		if !nameRE().MatchString(x) {
 			return &SpecError{"provides-extra", x, "not a valid extra name"}
 		}
 	}
