@@ -291,18 +291,26 @@ func ListingDigest(sitePackages string) (string, error) {
 	// directory entry has no separator, and filepath.Join's Clean of
 	// each long path was a tenth of a no-op sync of 1,000 distributions.
 	dir := sitePackages + string(filepath.Separator)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			var path []byte
-			for i := w; i < len(metas); i += workers {
-				lines[i], path = listingLine(lines[i], path, dir, metas[i])
-			}
-		}(w)
+	work := func(w int) {
+		var path []byte
+		for i := w; i < len(metas); i += workers {
+			lines[i], path = listingLine(lines[i], path, dir, metas[i])
+		}
 	}
-	wg.Wait()
+	if workers == 1 {
+		// No goroutine: one would wake another thread for nothing.
+		work(0)
+	} else {
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				work(w)
+			}(w)
+		}
+		wg.Wait()
+	}
 	h := sha256.New()
 	for _, l := range lines {
 		h.Write(l)
