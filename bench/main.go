@@ -227,6 +227,9 @@ func (b *bench) time(prepare func(), argv ...string) (time.Duration, error) {
 		if prepare != nil {
 			prepare()
 		}
+		// The last run's files written out first: their writeback would
+		// otherwise land in this run, whichever tool it measures.
+		flushDisks()
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Env = b.env
 		var out bytes.Buffer

@@ -73,7 +73,7 @@ func (m *Manager) Entries(verify bool) ([]CacheEntry, error) {
 			case !e.Pinned:
 				e.Problem = fmt.Sprintf("not the pinned uv %s", m.version())
 			default:
-				if _, err := m.check(dir, t.Name(), pin); err != nil {
+				if _, err := m.checkFull(dir, t.Name(), pin); err != nil {
 					e.Problem = err.Error()
 				}
 			}

@@ -156,7 +156,9 @@ var errNotCached = errors.New("not in the cache")
 // digest recorded at install. It never uses the network and starts no
 // process. An absent entry gives an *UnavailableError; a changed file a
 // *ChecksumError.
-func (m *Manager) Cached(ctx context.Context) (*Binary, error) {
+func (m *Manager) Cached(ctx context.Context) (*Binary, error) { return m.cached(false) }
+
+func (m *Manager) cached(full bool) (*Binary, error) {
 	target, pin, err := m.resolve()
 	if err != nil {
 		return nil, err
@@ -165,17 +167,17 @@ func (m *Manager) Cached(ctx context.Context) (*Binary, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := m.check(dir, target, pin)
+	b, err := m.checkEntry(dir, target, pin, full)
 	if errors.Is(err, errNotCached) {
 		return nil, &UnavailableError{Reason: fmt.Sprintf("uv %s for %s is not in the cache (%s)", m.version(), target, dir)}
 	}
 	return b, err
 }
 
-// Verify hashes the cached uv again and runs it: it must report the pinned
-// version.
+// Verify hashes every file of the cached uv again and runs it: it must
+// report the pinned version.
 func (m *Manager) Verify(ctx context.Context) (*Binary, error) {
-	b, err := m.Cached(ctx)
+	b, err := m.cached(true)
 	if err != nil {
 		return nil, err
 	}
@@ -480,8 +482,18 @@ func (m *Manager) install(ctx context.Context, target string, pin Pin, dir, src 
 
 // check proves that the entry at dir is what install made: its record is
 // for this version, target and pin, and every recorded file still has its
-// digest. It returns errNotCached when there is no entry.
+// digest (hashed, or unchanged since it was: see verifiedName). It
+// returns errNotCached when there is no entry.
 func (m *Manager) check(dir, target string, pin Pin) (*Binary, error) {
+	return m.checkEntry(dir, target, pin, false)
+}
+
+// checkFull is check hashing every file.
+func (m *Manager) checkFull(dir, target string, pin Pin) (*Binary, error) {
+	return m.checkEntry(dir, target, pin, true)
+}
+
+func (m *Manager) checkEntry(dir, target string, pin Pin, full bool) (*Binary, error) {
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 		return nil, errNotCached
 	}
@@ -501,6 +513,12 @@ func (m *Manager) check(dir, target string, pin Pin) (*Binary, error) {
 	if rec.Files[exe] == "" {
 		return nil, fmt.Errorf("cached uv %s is damaged: no digest recorded for %s", dir, exe)
 	}
+	var known map[string]verifiedFile
+	if !full {
+		known = readVerified(dir)
+	}
+	seen := map[string]verifiedFile{}
+	hashed := false
 	for name, want := range rec.Files {
 		p := filepath.Join(dir, name)
 		if filepath.Base(name) != name {
@@ -513,6 +531,11 @@ func (m *Manager) check(dir, target string, pin Pin) (*Binary, error) {
 		if !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("cached uv %s is damaged: %s is not a regular file", dir, name)
 		}
+		key, keyed := fileKey(p)
+		if v, ok := known[name]; keyed && ok && v.Stat == key && v.SHA256 == want {
+			seen[name] = v
+			continue
+		}
 		got, err := hashFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("cached uv %s: %w", dir, err)
@@ -520,6 +543,15 @@ func (m *Manager) check(dir, target string, pin Pin) (*Binary, error) {
 		if got != want {
 			return nil, &ChecksumError{What: "cached " + p + " (changed since it was installed)", Expected: want, Actual: got}
 		}
+		// The stat from before the hash: a change while hashing makes
+		// the next use hash again.
+		if keyed {
+			seen[name] = verifiedFile{Stat: key, SHA256: got}
+			hashed = true
+		}
+	}
+	if hashed && len(seen) == len(rec.Files) {
+		writeVerified(dir, seen)
 	}
 	return &Binary{Path: filepath.Join(dir, exe), Version: m.version(), Target: target, Pinned: true}, nil
 }

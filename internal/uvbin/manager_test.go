@@ -642,3 +642,67 @@ func TestUseExisting(t *testing.T) {
 		t.Errorf("relative path: %+v, %v", b, err)
 	}
 }
+
+// A use after the first hashes only what changed since, by stat: a
+// rewrite is caught even with its modification time put back (the
+// change time cannot be), and what the stat cannot see, the full checks
+// of 'cache verify' and 'uv verify' can.
+func TestCheckRemembersVerifiedFiles(t *testing.T) {
+	m, _, _ := setup(t, Version)
+	ctx := context.Background()
+	b, err := m.Ensure(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(b.Path)
+	if _, err := m.Cached(ctx); err != nil {
+		t.Fatal(err)
+	}
+	known := readVerified(dir)
+	if len(known) != 2 || known["uv"].SHA256 != sha([]byte(fakeUV(Version))) {
+		t.Fatalf("remembered %+v, want uv and uvx with their digests", known)
+	}
+
+	// Same size, same mtime, other bytes: still refused.
+	fi, _ := os.Stat(b.Path)
+	orig, _ := os.ReadFile(b.Path)
+	other := append([]byte(nil), orig...)
+	other[len(other)-2] ^= 1
+	os.WriteFile(b.Path, other, 0o755)
+	os.Chtimes(b.Path, fi.ModTime(), fi.ModTime())
+	var ce *ChecksumError
+	if _, err := m.Cached(ctx); !errors.As(err, &ce) {
+		t.Fatalf("a rewritten binary with its old mtime passed: %v", err)
+	}
+	os.WriteFile(b.Path, orig, 0o755)
+	if _, err := m.Cached(ctx); err != nil {
+		t.Fatalf("restored: %v", err)
+	}
+
+	// A remembered stat that matches a changed file is trusted by a use
+	// (that is the point: no read) but not by the full checks.
+	os.WriteFile(b.Path, other, 0o755)
+	key, ok := fileKey(b.Path)
+	if !ok {
+		t.Skip("no stat key on " + runtime.GOOS)
+	}
+	known = readVerified(dir)
+	known["uv"] = verifiedFile{Stat: key, SHA256: known["uv"].SHA256}
+	writeVerified(dir, known)
+	if _, err := m.Cached(ctx); err != nil {
+		t.Fatalf("a use re-hashed a file whose stat it remembered: %v", err)
+	}
+	if _, err := m.Verify(ctx); !errors.As(err, &ce) {
+		t.Errorf("Verify trusted the remembered stat: %v", err)
+	}
+	entries, err := m.Entries(true)
+	if err != nil || len(entries) != 1 || !strings.Contains(entries[0].Problem, "changed since it was installed") {
+		t.Errorf("Entries(verify) = %+v, %v; want the changed binary named", entries, err)
+	}
+	// A remembered digest other than the record's is no proof.
+	known["uv"] = verifiedFile{Stat: key, SHA256: strings.Repeat("0", 64)}
+	writeVerified(dir, known)
+	if _, err := m.Cached(ctx); !errors.As(err, &ce) {
+		t.Errorf("a remembered digest unlike the record's was trusted: %v", err)
+	}
+}
