@@ -222,28 +222,75 @@ func platformTag() string {
 
 // time runs argv after prepare, runs times, and returns the median.
 func (b *bench) time(prepare func(), argv ...string) (time.Duration, error) {
-	var ds []time.Duration
-	for i := 0; i < b.runs; i++ {
-		if prepare != nil {
-			prepare()
-		}
-		// The last run's files written out first: their writeback would
-		// otherwise land in this run, whichever tool it measures.
-		flushDisks()
-		cmd := exec.Command(argv[0], argv[1:]...)
-		cmd.Env = b.env
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		start := time.Now()
-		err := cmd.Run()
-		d := time.Since(start)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, out.String())
-		}
-		ds = append(ds, d)
+	ds, err := b.series(prepare, argv)
+	if err != nil {
+		return 0, err
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[len(ds)/2], nil
+	return ds[0], nil
+}
+
+// pair times two commands run by turns, after prepare each, and returns
+// both medians: on a shared machine the two see the same moments, so
+// their ratio means more than that of two rows measured minutes apart.
+func (b *bench) pair(prepare func(), ours, theirs []string) (time.Duration, time.Duration) {
+	ds, err := b.series(prepare, ours, theirs)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	return ds[0], ds[1]
+}
+
+// series runs each argv in turn, runs times, and returns their medians.
+func (b *bench) series(prepare func(), argvs ...[]string) ([]time.Duration, error) {
+	if prepare == nil {
+		// Rows of repeated runs (the no-op rows): earlier rows' writes
+		// go out, and one run of each untimed warms the caches for every
+		// tool alike.
+		flushDisks()
+		for _, argv := range argvs {
+			warm := exec.Command(argv[0], argv[1:]...)
+			warm.Env = b.env
+			warm.Run()
+		}
+	}
+	ds := make([][]time.Duration, len(argvs))
+	for i := 0; i < b.runs; i++ {
+		for j, argv := range argvs {
+			if prepare != nil {
+				prepare()
+				// What the last run and prepare wrote goes out first: its
+				// writeback would otherwise land in this run, whichever
+				// tool it measures.
+				flushDisks()
+			}
+			d, err := b.once(argv)
+			if err != nil {
+				return nil, err
+			}
+			ds[j] = append(ds[j], d)
+		}
+	}
+	medians := make([]time.Duration, len(argvs))
+	for j := range ds {
+		sort.Slice(ds[j], func(a, c int) bool { return ds[j][a] < ds[j][c] })
+		medians[j] = ds[j][len(ds[j])/2]
+	}
+	return medians, nil
+}
+
+func (b *bench) once(argv []string) (time.Duration, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = b.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, out.String())
+	}
+	return d, nil
 }
 
 func (b *bench) must(d time.Duration, err error) time.Duration {
@@ -269,8 +316,8 @@ func (b *bench) cold(dir string) {
 	req := filepath.Join(dir, "req.txt")
 	rm := func() { os.RemoveAll(venvDir); os.RemoveAll(plain); os.RemoveAll(filepath.Join(dir, "uvcache")) }
 
-	plainPip := b.must(b.time(rm, "sh", "-c", fmt.Sprintf("%s -m venv %s && %s/bin/python -m pip --isolated install -q --no-index --find-links %s -r %s", b.py, plain, plain, wheels, req)))
-	oursPip := b.must(b.time(rm, b.sync(dir, "--backend", "pip")...))
+	oursPip, plainPip := b.pair(rm, b.sync(dir, "--backend", "pip"),
+		[]string{"sh", "-c", fmt.Sprintf("%s -m venv %s && %s/bin/python -m pip --isolated install -q --no-index --find-links %s -r %s", b.py, plain, plain, wheels, req)})
 	b.rows = append(b.rows, row{what: "cold sync, pip backend (50 projects)", ours: oursPip, theirs: plainPip, against: "python -m venv + pip install --no-index"})
 	if b.uv == "" {
 		b.rows = append(b.rows, row{what: "cold sync, uv backend", note: "no uv given (-uv)"})
@@ -286,8 +333,8 @@ func (b *bench) cold(dir string) {
 	withPip := filepath.Join(dir, "req-pip.txt")
 	reqData, _ := os.ReadFile(req)
 	os.WriteFile(withPip, append(reqData, []byte(pipWheel+"\n")...), 0o644)
-	plainUV := b.must(b.time(rm, "sh", "-c", fmt.Sprintf("%s venv -q -p %s %s && %s pip sync -q --python %s/bin/python --no-index --find-links %s --cache-dir %s/uvcache %s", b.uv, b.py, plain, b.uv, plain, wheels, dir, withPip)))
-	oursUV := b.must(b.time(rm, b.sync(dir, b.uvArgs()...)...))
+	oursUV, plainUV := b.pair(rm, b.sync(dir, b.uvArgs()...),
+		[]string{"sh", "-c", fmt.Sprintf("%s venv -q -p %s %s && %s pip sync -q --python %s/bin/python --no-index --find-links %s --cache-dir %s/uvcache %s", b.uv, b.py, plain, b.uv, plain, wheels, dir, withPip)})
 	b.rows = append(b.rows, row{what: "cold sync, uv backend (50 projects)", ours: oursUV, theirs: plainUV, against: "uv venv + uv pip sync, pip from the interpreter's wheel (fresh cache)"})
 	b.rows = append(b.rows, row{what: "cold sync, pip backend, against uv", ours: oursPip, theirs: plainUV, against: "the same uv commands", note: "the moonshot: within 3x"})
 }
@@ -351,24 +398,8 @@ func (b *bench) noop(dir string, n int) error {
 	if _, err := b.time(func() { os.RemoveAll(filepath.Join(dir, ".venv")) }, b.sync(dir, backend...)...); err != nil {
 		return err
 	}
-	b.runs = max(saved, 11)
-	d, err := b.time(nil, b.sync(dir)...)
-	if err != nil {
-		return err
-	}
 	checkArgs := []string{b.exe, "check", "--plugin-dir", dir, "--python", b.py, "--cache-dir", filepath.Join(dir, "cache")}
-	c, err := b.time(nil, checkArgs...)
-	if err != nil {
-		return err
-	}
-	b.runs = saved
-	rss, err := b.peakRSS(b.sync(dir)...)
-	if err != nil {
-		return err
-	}
-	crss, _ := b.peakRSS(checkArgs...)
-	drss, _ := b.peakRSS(b.sync(dir, "--dry-run", "--verify")...)
-	r := row{what: fmt.Sprintf("no-op sync, %d projects", n), ours: d}
+	argvs := [][]string{b.sync(dir), checkArgs}
 	if b.uv != "" {
 		req := filepath.Join(dir, "req.txt")
 		pipWheel, err := bundledPip(b.py)
@@ -378,8 +409,25 @@ func (b *bench) noop(dir string, n int) error {
 		withPip := filepath.Join(dir, "req-pip.txt")
 		reqData, _ := os.ReadFile(req)
 		os.WriteFile(withPip, append(reqData, []byte(pipWheel+"\n")...), 0o644)
-		r.theirs = b.must(b.time(nil, b.uv, "pip", "sync", "-q", "--python", filepath.Join(dir, ".venv", "bin", "python"), "--no-index", "--find-links", filepath.Join(dir, "wheels"), "--cache-dir", filepath.Join(dir, "uvcache"), withPip))
-		r.against = "uv pip sync"
+		argvs = append(argvs, []string{b.uv, "pip", "sync", "-q", "--python", filepath.Join(dir, ".venv", "bin", "python"), "--no-index", "--find-links", filepath.Join(dir, "wheels"), "--cache-dir", filepath.Join(dir, "uvcache"), withPip})
+	}
+	// By turns: ours, check, uv's, ours, ...
+	b.runs = max(saved, 11)
+	ds, err := b.series(nil, argvs...)
+	if err != nil {
+		return err
+	}
+	b.runs = saved
+	d, c := ds[0], ds[1]
+	rss, err := b.peakRSS(b.sync(dir)...)
+	if err != nil {
+		return err
+	}
+	crss, _ := b.peakRSS(checkArgs...)
+	drss, _ := b.peakRSS(b.sync(dir, "--dry-run", "--verify")...)
+	r := row{what: fmt.Sprintf("no-op sync, %d projects", n), ours: d}
+	if b.uv != "" {
+		r.theirs, r.against = ds[2], "uv pip sync"
 	}
 	b.rows = append(b.rows, r)
 	b.rows = append(b.rows, row{what: fmt.Sprintf("check, %d projects", n), ours: c})

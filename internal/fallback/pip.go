@@ -5,14 +5,18 @@
 package fallback
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
+	"sync"
 
 	"github.com/influx-py/influx-py/internal/run"
 	"github.com/influx-py/influx-py/internal/venv"
@@ -82,7 +86,44 @@ func venvPython(dir string) string {
 // local paths, each with --hash) into the venv whose interpreter is
 // venvPython, replacing any installed version. It never resolves dependencies or contacts an index: the lock
 // already chose every file, and each was verified before this call.
+//
+// Files of distributions the venv does not have yet (all of them, in a
+// new venv) are installed by several pips at once, one per core, each
+// given a share of the bytes: pip installs one file after another, and
+// most of a cold sync through pip is that. They only add directories
+// and files no one else touches (the engine refuses wheels that would
+// write over each other) and, with --no-deps, look up nothing but their
+// own names; a replacement, or pip itself, is installed by one pip.
 func (p *Pip) Install(ctx context.Context, venvPython, requirements string) error {
+	groups, err := p.split(venvPython, requirements)
+	if err != nil {
+		return err
+	}
+	if len(groups) <= 1 {
+		return p.install(ctx, venvPython, requirements)
+	}
+	var mu sync.Mutex
+	q := *p
+	if p.Item != nil {
+		q.Item = func(name string) { mu.Lock(); defer mu.Unlock(); p.Item(name) }
+	}
+	if p.Stderr != nil {
+		q.Stderr = &lockedWriter{mu: &mu, w: p.Stderr}
+	}
+	errs := make([]error, len(groups))
+	var wg sync.WaitGroup
+	for i, g := range groups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = q.install(ctx, venvPython, g)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (p *Pip) install(ctx context.Context, venvPython, requirements string) error {
 	c := run.Cmd{Path: venvPython, Args: InstallArgs(requirements, p.Compile), Env: run.Env(p.Environ, run.PythonEnv()), Stderr: p.Stderr}
 	if p.Item != nil {
 		c.Stdout = &lineWriter{line: func(l string) {
@@ -98,6 +139,144 @@ func (p *Pip) Install(ctx context.Context, venvPython, requirements string) erro
 		return fmt.Errorf("pip install: %w", err)
 	}
 	return nil
+}
+
+// minPerJob is the fewest files worth a pip of their own: each pays
+// about 0.3 s to start.
+const minPerJob = 8
+
+// split divides requirements into files of its own beside it, one per
+// pip to run, balanced by installWeight; one group (the file itself) when the
+// install is small, replaces something, installs pip, or has options
+// other than --find-links.
+func (p *Pip) split(venvPython, requirements string) ([]string, error) {
+	data, err := os.ReadFile(requirements)
+	if err != nil {
+		return nil, fmt.Errorf("pip install: %w", err)
+	}
+	type req struct {
+		line   string
+		weight int64
+	}
+	var opts []string
+	var reqs []req
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if strings.HasPrefix(line, "--find-links ") {
+			opts = append(opts, line)
+			continue
+		}
+		path, _, ok := strings.Cut(line, " --hash=")
+		if strings.HasPrefix(line, "-") || !ok {
+			return []string{requirements}, nil
+		}
+		w, ok := installWeight(path)
+		if !ok {
+			return []string{requirements}, nil
+		}
+		reqs = append(reqs, req{line, w})
+	}
+	jobs := min(runtime.NumCPU(), 4, len(reqs)/minPerJob)
+	if jobs <= 1 {
+		return []string{requirements}, nil
+	}
+	installed, err := installedNames(venvPython)
+	if err != nil {
+		return []string{requirements}, nil
+	}
+	for _, r := range reqs {
+		path, _, _ := strings.Cut(r.line, " --hash=")
+		name, ok := wheelProject(filepath.Base(path))
+		if !ok || name == "pip" || installed[name] {
+			return []string{requirements}, nil
+		}
+	}
+	// Heaviest first, each to the lightest group.
+	sort.SliceStable(reqs, func(i, j int) bool { return reqs[i].weight > reqs[j].weight })
+	lines := make([][]string, jobs)
+	load := make([]int64, jobs)
+	for _, r := range reqs {
+		k := 0
+		for i := range load {
+			if load[i] < load[k] {
+				k = i
+			}
+		}
+		lines[k] = append(lines[k], r.line)
+		load[k] += r.weight
+	}
+	var out []string
+	for i, l := range lines {
+		f := fmt.Sprintf("%s.%d", requirements, i+1)
+		text := strings.Join(append(append([]string(nil), opts...), l...), "\n") + "\n"
+		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+			return nil, fmt.Errorf("pip install: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// installWeight is how long pip takes over a wheel, in a unit of its
+// own: pip's time goes to each member it writes (about a millisecond)
+// more than to the bytes (a few milliseconds a megabyte).
+func installWeight(path string) (int64, bool) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return 0, false
+	}
+	defer zr.Close()
+	var w int64
+	for _, f := range zr.File {
+		w += 256<<10 + int64(f.UncompressedSize64)
+	}
+	return w, true
+}
+
+// installedNames are the normalized names of the distributions in the
+// venv of venvPython (by their metadata directories' names).
+func installedNames(venvPython string) (map[string]bool, error) {
+	// <venv>/bin/python, <venv>\Scripts\python.exe
+	site := venv.FindSitePackages(filepath.Dir(filepath.Dir(venvPython)), runtime.GOOS)
+	if site == "" {
+		return nil, errors.New("no single site-packages")
+	}
+	entries, err := os.ReadDir(site)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	for _, e := range entries {
+		n := e.Name()
+		for _, ext := range []string{".dist-info", ".egg-info"} {
+			if stem, ok := strings.CutSuffix(n, ext); ok {
+				name, _, _ := strings.Cut(stem, "-")
+				names[venv.NormalizeName(name)] = true
+			}
+		}
+	}
+	return names, nil
+}
+
+// wheelProject is the normalized project name of a wheel's file name.
+func wheelProject(file string) (string, bool) {
+	stem, ok := strings.CutSuffix(file, ".whl")
+	name, _, ok2 := strings.Cut(stem, "-")
+	if !ok || !ok2 || name == "" {
+		return "", false
+	}
+	return venv.NormalizeName(name), true
+}
+
+// lockedWriter serialises the writes of several children to one writer.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 // lineWriter calls line for each complete line written to it.

@@ -6,12 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/influx-py/influx-py/internal/run"
@@ -435,5 +438,108 @@ func TestCreateFromPipWheel(t *testing.T) {
 	out, err := exec.Command(filepath.Join(dir, "bin", "pip"), "--version").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), filepath.Join(dir, "lib")) {
 		t.Errorf("bin/pip --version: %s %v", out, err)
+	}
+}
+
+// TestInstallInParallel: many new distributions go to one pip per core,
+// balanced by size, and all arrive; a set that replaces one, or holds
+// pip, goes to one pip.
+func TestInstallInParallel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates a real venv; skipped with -short")
+	}
+	if runtime.NumCPU() < 2 {
+		t.Skip("one core: influx-py runs one pip")
+	}
+	testPython := testpy.Minor(t, "3.12")
+	tmp := t.TempDir()
+	var mu sync.Mutex
+	var installs [][]string
+	running, most := 0, 0
+	r := &run.Runner{Intercept: func(n int64, c run.Cmd, start func() ([]byte, error)) ([]byte, error) {
+		isInstall := slices.Contains(c.Args, "install")
+		if isInstall {
+			data, _ := os.ReadFile(c.Args[len(c.Args)-1])
+			mu.Lock()
+			installs = append(installs, strings.Fields(string(data)))
+			running++
+			most = max(most, running)
+			mu.Unlock()
+		}
+		out, err := start()
+		if isInstall {
+			mu.Lock()
+			running--
+			mu.Unlock()
+		}
+		return out, err
+	}}
+	var items []string
+	p := &Pip{Runner: r, Environ: os.Environ(), Item: func(name string) { items = append(items, name) }}
+	ctx := context.Background()
+	venvDir := filepath.Join(tmp, "venv")
+	if err := p.Create(ctx, testPython, venvDir); err != nil {
+		t.Fatal(err)
+	}
+	py := filepath.Join(venvDir, "bin", "python")
+	var req strings.Builder
+	for i := 0; i < 2*minPerJob; i++ {
+		files := map[string][]byte{fmt.Sprintf("mod%02d/__init__.py", i): []byte("X = 1\n")}
+		if i == 0 {
+			files["mod00/big.bin"] = bytes.Repeat([]byte("x"), 1<<20) // the big one goes alone
+		}
+		name, data, err := wheelbuild.Build(wheelbuild.Spec{Name: fmt.Sprintf("mod%02d", i), Version: "1.0", Files: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(tmp, name)
+		os.WriteFile(path, data, 0o644)
+		sum := sha256.Sum256(data)
+		fmt.Fprintf(&req, "%s --hash=sha256:%s\n", path, hex.EncodeToString(sum[:]))
+	}
+	reqFile := filepath.Join(tmp, "req.txt")
+	os.WriteFile(reqFile, []byte(req.String()), 0o644)
+	if err := p.Install(ctx, py, reqFile); err != nil {
+		t.Fatal(err)
+	}
+	if len(installs) != 2 || most != 2 {
+		t.Fatalf("%d pips, %d at once; want 2 at once on %d cores: %v", len(installs), most, runtime.NumCPU(), installs)
+	}
+	// Shared by weight (members and bytes): the two pips' shares differ
+	// by no more than one wheel's.
+	var loads []int64
+	var heaviest int64
+	for _, g := range installs {
+		var load int64
+		for _, f := range g {
+			if strings.HasSuffix(f, ".whl") {
+				w, ok := installWeight(f)
+				if !ok {
+					t.Fatalf("no weight for %s", f)
+				}
+				load += w
+				heaviest = max(heaviest, w)
+			}
+		}
+		loads = append(loads, load)
+	}
+	if d := loads[0] - loads[1]; d > heaviest || -d > heaviest {
+		t.Errorf("shares %v differ by more than the heaviest wheel (%d)", loads, heaviest)
+	}
+	if len(items) != 2*minPerJob {
+		t.Errorf("progress saw %d files, want %d", len(items), 2*minPerJob)
+	}
+	out, err := exec.Command(py, "-c", "import importlib.metadata as m; print(len([d for d in m.distributions() if d.metadata['Name'].startswith('mod')]))").Output()
+	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprint(2*minPerJob) {
+		t.Fatalf("installed mod distributions: %q, %v", out, err)
+	}
+
+	// Again: every one is now a replacement, for one pip.
+	installs = nil
+	if err := p.Install(ctx, py, reqFile); err != nil {
+		t.Fatal(err)
+	}
+	if len(installs) != 1 {
+		t.Errorf("a reinstall ran %d pips, want 1", len(installs))
 	}
 }

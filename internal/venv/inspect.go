@@ -202,6 +202,12 @@ func inspectPython(st *State) {
 	h.Problems = append(h.Problems, "the venv interpreter "+py+" does not exist")
 }
 
+// FindSitePackages is the one site-packages of the venv at root, or ""
+// when there is not exactly one.
+func FindSitePackages(root, goos string) string {
+	return findSitePackages(NewLayout(root, goos), PyVersion{})
+}
+
 // findSitePackages is the site-packages for the recorded version, or, when
 // that is unknown or absent, the single lib/*/site-packages there is (PyPy
 // uses lib/pypyX.Y, free-threaded CPython lib/pythonX.Yt).
