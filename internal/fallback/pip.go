@@ -152,7 +152,8 @@ const minPerJob = 8
 func (p *Pip) split(venvPython, requirements string) ([]string, error) {
 	data, err := os.ReadFile(requirements)
 	if err != nil {
-		return nil, fmt.Errorf("pip install: %w", err)
+		// pip says what is wrong with it.
+		return []string{requirements}, nil
 	}
 	type req struct {
 		line   string
