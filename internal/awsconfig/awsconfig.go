@@ -60,7 +60,16 @@ type ProfileNotFoundError struct {
 }
 
 func (e *ProfileNotFoundError) Error() string {
-	return fmt.Sprintf("AWS profile %q: not found in %s", e.Profile, strings.Join(e.Files, " or "))
+	var files []string
+	for _, f := range e.Files {
+		if f != "" {
+			files = append(files, f)
+		}
+	}
+	if len(files) == 0 {
+		return fmt.Sprintf("AWS profile %q: there are no shared files to look in (HOME is not set; set AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE)", e.Profile)
+	}
+	return fmt.Sprintf("AWS profile %q: not found in %s", e.Profile, strings.Join(files, " or "))
 }
 
 // ConfigError is a configuration Load cannot use: a missing profile, a
@@ -135,12 +144,19 @@ type resolver struct {
 }
 
 func (r *resolver) readFiles() error {
-	home, _ := os.UserHomeDir()
-	if h := r.getenv("HOME"); h != "" {
-		home = h
+	home := r.getenv("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
 	}
-	r.files.configPath = firstOf(r.getenv("AWS_CONFIG_FILE"), filepath.Join(home, ".aws", "config"))
-	r.files.credsPath = firstOf(r.getenv("AWS_SHARED_CREDENTIALS_FILE"), filepath.Join(home, ".aws", "credentials"))
+	inHome := func(name string) string {
+		if home == "" {
+			// Without a home there are no default files (not ./.aws).
+			return ""
+		}
+		return filepath.Join(home, ".aws", name)
+	}
+	r.files.configPath = firstOf(r.getenv("AWS_CONFIG_FILE"), inHome("config"))
+	r.files.credsPath = firstOf(r.getenv("AWS_SHARED_CREDENTIALS_FILE"), inHome("credentials"))
 	var err error
 	if r.files.config, err = readShared(r.files.configPath); err != nil {
 		return err

@@ -387,3 +387,21 @@ func TestCABundle(t *testing.T) {
 		t.Fatalf("a missing bundle: %v", err)
 	}
 }
+
+// Without a home, there are no default shared files: not ./.aws of
+// wherever influx-py runs.
+func TestNoHomeNoFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, ".aws"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".aws", "config"), []byte("[profile here]\nregion = eu-west-3\n"), 0o600)
+	t.Chdir(dir)
+	t.Setenv("HOME", "")
+	_, err := Load(context.Background(), Options{Profile: "here", Getenv: func(string) string { return "" }})
+	var nf *ProfileNotFoundError
+	if !errors.As(err, &nf) {
+		t.Fatalf("Load = %v, want the profile not found (./.aws is not a home)", err)
+	}
+	if want := `AWS profile "here": there are no shared files to look in (HOME is not set`; !strings.Contains(err.Error(), want) {
+		t.Errorf("message %q, want %q", err, want)
+	}
+}

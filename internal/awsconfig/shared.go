@@ -108,6 +108,9 @@ func stripComment(s string) string {
 
 // readShared parses the file at path; a missing file is an empty one.
 func readShared(path string) (sharedFile, error) {
+	if path == "" {
+		return sharedFile{}, nil
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return sharedFile{}, nil

@@ -317,3 +317,35 @@ func TestStampFastPath(t *testing.T) {
 		t.Errorf("decoded %+v", fast)
 	}
 }
+
+// BenchmarkDecodeStamp: the stamp of 1,000 distributions, as the no-op
+// sync reads it and as encoding/json would.
+func BenchmarkDecodeStamp(b *testing.B) {
+	st := sampleStamp()
+	st.Installed = nil
+	for i := range 1000 {
+		st.Installed = append(st.Installed, StampDist{
+			Name: fmt.Sprintf("pkg%04d", i), Version: "1.0", File: fmt.Sprintf("pkg%04d-1.0-py3-none-any.whl", i),
+			SHA256: strings.Repeat("ab", 32), Record: strings.Repeat("cd", 32),
+		})
+	}
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.Run("fast", func(b *testing.B) {
+		for b.Loop() {
+			if _, ok := fastDecodeStamp(data); !ok {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := jsonDecodeStamp(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
