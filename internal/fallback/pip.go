@@ -176,7 +176,9 @@ func (p *Pip) split(venvPython, requirements string) ([]string, error) {
 		}
 		reqs = append(reqs, req{line, w})
 	}
-	jobs := min(runtime.NumCPU(), 4, len(reqs)/minPerJob)
+	// GOMAXPROCS, not the machine's cores: it follows a container's CPU
+	// limit.
+	jobs := min(runtime.GOMAXPROCS(0), 4, len(reqs)/minPerJob)
 	if jobs <= 1 {
 		return []string{requirements}, nil
 	}

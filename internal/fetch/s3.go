@@ -132,7 +132,7 @@ func (c *Client) s3Client(ctx context.Context, loc S3Location) (*s3.Client, erro
 		if endpoint = cfg.Endpoint("s3"); endpoint != "" {
 			u, err := url.Parse(endpoint)
 			if err != nil || u.Host == "" {
-				return nil, fmt.Errorf("AWS configuration: the S3 endpoint %q is not a URL", endpoint)
+				return nil, &awsconfig.ConfigError{Err: fmt.Errorf("the S3 endpoint %q is not a URL", endpoint)}
 			}
 			pathStyle = !strings.HasSuffix(u.Hostname(), ".amazonaws.com")
 		}
