@@ -463,20 +463,24 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: serve DIR")
 	}
 	files := http.FileServer(http.Dir(ts.MkAbs(args[0])))
-	logPath := ts.MkAbs("requests.log")
+	srv := httptest.NewServer(logRequests(ts.MkAbs("requests.log"), files))
+	ts.Defer(srv.Close)
+	ts.Setenv("SERVER", srv.URL)
+}
+
+// logRequests serves through h and appends "METHOD PATH" of each
+// request to the file at path, for a script to grep.
+func logRequests(path string, h http.Handler) http.Handler {
 	var mu sync.Mutex
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		f, err := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		if err == nil {
+		if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			fmt.Fprintf(f, "%s %s\n", r.Method, r.URL.Path)
 			f.Close()
 		}
 		mu.Unlock()
-		files.ServeHTTP(w, r)
-	}))
-	ts.Defer(srv.Close)
-	ts.Setenv("SERVER", srv.URL)
+		h.ServeHTTP(w, r)
+	})
 }
 
 // index [-auth USER:PASS] DIR: serve the wheels in DIR as a PEP 503 simple

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -30,17 +27,7 @@ func cmdS3serve(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(be.CreateBucket(b))
 	}
 	h := gofakes3.New(be).Server()
-	logPath := ts.MkAbs("s3.log")
-	var mu sync.Mutex
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		if f, err := os.OpenFile(logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-			fmt.Fprintf(f, "%s %s\n", r.Method, r.URL.Path)
-			f.Close()
-		}
-		mu.Unlock()
-		h.ServeHTTP(w, r)
-	}))
+	srv := httptest.NewServer(logRequests(ts.MkAbs("s3.log"), h))
 	ts.Defer(srv.Close)
 	ts.Setenv("S3", srv.URL)
 	ts.Setenv("AWS_ACCESS_KEY_ID", "influx-py-test")

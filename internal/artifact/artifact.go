@@ -94,6 +94,9 @@ type fetch struct {
 	*Fetcher
 	cacheDir string
 	logMu    sync.Mutex
+	// dl downloads every file of this Fetch: one S3 client (and its
+	// credentials) serves them all.
+	dl *fetchpkg.Client
 }
 
 // Fetch returns a verified local file for every request, in request order.
@@ -109,7 +112,7 @@ func (f *Fetcher) Fetch(ctx context.Context, reqs []Request) ([]Result, error) {
 			return nil, err
 		}
 	}
-	s := &fetch{Fetcher: f}
+	s := &fetch{Fetcher: f, dl: &fetchpkg.Client{HTTP: f.Client}}
 	if f.CacheDir != "" {
 		abs, err := filepath.Abs(f.CacheDir)
 		if err != nil {

@@ -127,7 +127,7 @@ func (s *fetch) get(ctx context.Context, r Request, src, dest string) error {
 			return progressWriter{pw}
 		}
 	}
-	res, err := (&fetchpkg.Client{HTTP: s.Client}).File(ctx, src, t.Path(), o)
+	res, err := s.dl.File(ctx, src, t.Path(), o)
 	if err != nil {
 		t.Abort()
 		return downloadError(r, where, err)

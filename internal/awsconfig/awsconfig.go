@@ -15,7 +15,6 @@
 package awsconfig
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -41,7 +40,6 @@ type Options struct {
 // Config is the outcome.
 type Config struct {
 	Region      string // never empty: us-east-1 when nothing says otherwise
-	Profile     string // the profile read ("default" unless one was named)
 	Credentials aws.CredentialsProvider
 	// HTTP trusts the CA bundle when one is configured.
 	HTTP *http.Client
@@ -81,7 +79,7 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Load reads the configuration. It makes no request: credentials are
 // fetched (and cached until they expire) on first use.
-func Load(ctx context.Context, o Options) (*Config, error) {
+func Load(o Options) (*Config, error) {
 	cfg, err := load(o)
 	if err != nil {
 		return nil, &ConfigError{Err: err}
@@ -109,8 +107,7 @@ func load(o Options) (*Config, error) {
 		return nil, &ProfileNotFoundError{Profile: name, Files: []string{r.files.configPath, r.files.credsPath}}
 	}
 	cfg := &Config{
-		Region:  firstOf(o.Region, getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"), r.prof.get("region"), "us-east-1"),
-		Profile: name,
+		Region: firstOf(o.Region, getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"), r.prof.get("region"), "us-east-1"),
 	}
 	r.region = cfg.Region
 	cfg.endpoints = map[string]string{"s3": r.endpoint("s3"), "sts": r.endpoint("sts")}

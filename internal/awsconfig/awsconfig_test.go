@@ -139,7 +139,7 @@ func TestRegionAndEndpoints(t *testing.T) {
 				}
 				return getenv(k)
 			}
-			cfg, err := Load(context.Background(), c.o)
+			cfg, err := Load(c.o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -322,7 +322,7 @@ source_profile = nowhere
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			getenv := env(t, config, credsFile, append(append([]string{}, base...), c.kv...)...)
-			cfg, err := Load(context.Background(), Options{Profile: c.profile, Getenv: getenv, Timeout: 10 * time.Second})
+			cfg, err := Load(Options{Profile: c.profile, Getenv: getenv, Timeout: 10 * time.Second})
 			var creds string
 			if err == nil {
 				var got awsCreds
@@ -361,7 +361,7 @@ func TestCABundle(t *testing.T) {
 	bundle := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
 	get := func(kv ...string) error {
-		cfg, err := Load(context.Background(), Options{Getenv: env(t, "", "", append([]string{"AWS_ACCESS_KEY_ID", "A", "AWS_SECRET_ACCESS_KEY", "S"}, kv...)...)})
+		cfg, err := Load(Options{Getenv: env(t, "", "", append([]string{"AWS_ACCESS_KEY_ID", "A", "AWS_SECRET_ACCESS_KEY", "S"}, kv...)...)})
 		if err != nil {
 			return err
 		}
@@ -396,7 +396,7 @@ func TestNoHomeNoFiles(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, ".aws", "config"), []byte("[profile here]\nregion = eu-west-3\n"), 0o600)
 	t.Chdir(dir)
 	t.Setenv("HOME", "")
-	_, err := Load(context.Background(), Options{Profile: "here", Getenv: func(string) string { return "" }})
+	_, err := Load(Options{Profile: "here", Getenv: func(string) string { return "" }})
 	var nf *ProfileNotFoundError
 	if !errors.As(err, &nf) {
 		t.Fatalf("Load = %v, want the profile not found (./.aws is not a home)", err)

@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/influx-py/influx-py/internal/run"
+	"github.com/influx-py/influx-py/internal/tags"
 	"github.com/influx-py/influx-py/internal/venv"
 )
 
@@ -182,14 +183,16 @@ func (p *Pip) split(venvPython, requirements string) ([]string, error) {
 	if jobs <= 1 {
 		return []string{requirements}, nil
 	}
-	installed, err := installedNames(venvPython)
-	if err != nil {
+	// <venv>/bin/python, <venv>\Scripts\python.exe
+	site := venv.FindSitePackages(filepath.Dir(filepath.Dir(venvPython)), runtime.GOOS)
+	installed, err := venv.InstalledNames(site)
+	if site == "" || err != nil {
 		return []string{requirements}, nil
 	}
 	for _, r := range reqs {
 		path, _, _ := strings.Cut(r.line, " --hash=")
-		name, ok := wheelProject(filepath.Base(path))
-		if !ok || name == "pip" || installed[name] {
+		w, err := tags.ParseWheelFilename(filepath.Base(path))
+		if err != nil || w.Name == "pip" || installed[w.Name] {
 			return []string{requirements}, nil
 		}
 	}
@@ -233,41 +236,6 @@ func installWeight(path string) (int64, bool) {
 		w += 256<<10 + int64(f.UncompressedSize64)
 	}
 	return w, true
-}
-
-// installedNames are the normalized names of the distributions in the
-// venv of venvPython (by their metadata directories' names).
-func installedNames(venvPython string) (map[string]bool, error) {
-	// <venv>/bin/python, <venv>\Scripts\python.exe
-	site := venv.FindSitePackages(filepath.Dir(filepath.Dir(venvPython)), runtime.GOOS)
-	if site == "" {
-		return nil, errors.New("no single site-packages")
-	}
-	entries, err := os.ReadDir(site)
-	if err != nil {
-		return nil, err
-	}
-	names := map[string]bool{}
-	for _, e := range entries {
-		n := e.Name()
-		for _, ext := range []string{".dist-info", ".egg-info"} {
-			if stem, ok := strings.CutSuffix(n, ext); ok {
-				name, _, _ := strings.Cut(stem, "-")
-				names[venv.NormalizeName(name)] = true
-			}
-		}
-	}
-	return names, nil
-}
-
-// wheelProject is the normalized project name of a wheel's file name.
-func wheelProject(file string) (string, bool) {
-	stem, ok := strings.CutSuffix(file, ".whl")
-	name, _, ok2 := strings.Cut(stem, "-")
-	if !ok || !ok2 || name == "" {
-		return "", false
-	}
-	return venv.NormalizeName(name), true
 }
 
 // lockedWriter serialises the writes of several children to one writer.

@@ -30,6 +30,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	getter "github.com/hashicorp/go-getter/v2"
 
 	"github.com/influx-py/influx-py/internal/redact"
@@ -42,6 +43,12 @@ type Client struct {
 	// Getenv reads the environment for S3's configuration; nil means
 	// os.Getenv.
 	Getenv func(string) string
+
+	// One S3 client per region, profile and endpoint: its credentials
+	// (an STS call, the instance role) are fetched once for all the
+	// objects this Client reads.
+	s3mu      sync.Mutex
+	s3clients map[s3Config]*s3.Client
 }
 
 // Options bound and watch one file's download.

@@ -119,8 +119,31 @@ func (l S3Location) Join(name string) S3Location {
 
 // s3Client makes an S3 client for loc: region, endpoint, CA bundle and
 // credentials found as the AWS SDKs find them (package awsconfig).
+// The client of an earlier call with the same region, profile and
+// endpoint is used again.
 func (c *Client) s3Client(ctx context.Context, loc S3Location) (*s3.Client, error) {
-	cfg, err := awsconfig.Load(ctx, awsconfig.Options{Region: loc.Region, Profile: loc.Profile, Getenv: c.Getenv, Timeout: s3Timeout})
+	key := s3Config{loc.Region, loc.Profile, loc.Endpoint}
+	c.s3mu.Lock()
+	defer c.s3mu.Unlock()
+	if cl := c.s3clients[key]; cl != nil {
+		return cl, nil
+	}
+	cl, err := newS3Client(loc, c.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	if c.s3clients == nil {
+		c.s3clients = map[s3Config]*s3.Client{}
+	}
+	c.s3clients[key] = cl
+	return cl, nil
+}
+
+// s3Config is what an S3 client depends on besides the environment.
+type s3Config struct{ region, profile, endpoint string }
+
+func newS3Client(loc S3Location, getenv func(string) string) (*s3.Client, error) {
+	cfg, err := awsconfig.Load(awsconfig.Options{Region: loc.Region, Profile: loc.Profile, Getenv: getenv, Timeout: s3Timeout})
 	if err != nil {
 		return nil, err
 	}

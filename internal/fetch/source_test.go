@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/johannesboyne/gofakes3"
@@ -290,5 +291,52 @@ func TestSourceKinds(t *testing.T) {
 	}
 	if got := Join("s3::http://h:1/b/wh?region=x", "a b.whl"); got != "s3::http://h:1/b/wh/a%20b.whl?region=x" {
 		t.Errorf("Join = %q", got)
+	}
+}
+
+// One Client reads many objects on one set of credentials: with a web
+// identity (EKS), STS is asked once, not once an object.
+func TestS3CredentialsOncePerClient(t *testing.T) {
+	be := s3mem.New()
+	if err := be.CreateBucket("fleet"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(be).Server())
+	defer srv.Close()
+	var stsCalls atomic.Int32
+	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stsCalls.Add(1)
+		w.Write([]byte(`<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>WEBKEY</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>`))
+	}))
+	defer sts.Close()
+	dir := t.TempDir()
+	token := filepath.Join(dir, "token")
+	os.WriteFile(token, []byte("jwt"), 0o600)
+	env := map[string]string{
+		"HOME": dir, "AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_ROLE_ARN": "arn:aws:iam::1:role/node",
+		"AWS_ENDPOINT_URL_STS": sts.URL, "AWS_EC2_METADATA_DISABLED": "true",
+	}
+	c := &Client{Getenv: func(k string) string { return env[k] }}
+	ctx := context.Background()
+	base, err := ParseS3("s3::" + srv.URL + "/fleet/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a.json", "b.json", "c.json"} {
+		if err := c.S3Put(ctx, base.Join(n), []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	objs, err := c.S3List(ctx, base)
+	if err != nil || len(objs) != 3 {
+		t.Fatalf("list: %v, %v", objs, err)
+	}
+	for _, o := range objs {
+		if err := c.S3Get(ctx, base.Join(o.Key), filepath.Join(dir, o.Key), 1<<10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := stsCalls.Load(); n != 1 {
+		t.Errorf("STS was asked %d times for 7 requests of one Client, want 1", n)
 	}
 }

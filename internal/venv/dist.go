@@ -72,6 +72,27 @@ func metaKind(name string) string {
 // while uninstalling; it is not an installed distribution.
 func isLeftover(name string) bool { return strings.HasPrefix(name, "~") }
 
+// InstalledNames are the normalized names of the distributions in
+// sitePackages, from their metadata entries' names alone (no file is
+// read).
+func InstalledNames(sitePackages string) (map[string]bool, error) {
+	entries, err := os.ReadDir(sitePackages)
+	if err != nil {
+		return nil, fmt.Errorf("list installed distributions: %w", err)
+	}
+	names := map[string]bool{}
+	for _, e := range entries {
+		n := e.Name()
+		if kind := metaKind(n); kind == "" || isLeftover(n) {
+			continue
+		}
+		stem := n[:strings.LastIndexByte(n, '.')]
+		name, _, _ := strings.Cut(stem, "-")
+		names[NormalizeName(name)] = true
+	}
+	return names, nil
+}
+
 // Installed lists the distributions installed in sitePackages, sorted by
 // normalized name (then version), reading only their metadata files: no
 // Python is started. Entries pip left aside during an interrupted uninstall

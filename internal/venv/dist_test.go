@@ -340,3 +340,19 @@ func TestListingDigest(t *testing.T) {
 		t.Errorf("missing site-packages: err = %v", err)
 	}
 }
+
+func TestInstalledNames(t *testing.T) {
+	site := t.TempDir()
+	for _, d := range []string{"Zope.Interface-5.0.dist-info", "my_pkg-1.0.DIST-INFO", "old-0.1-py3.11.egg-info", "~ip-23.0.dist-info", "pkg"} {
+		os.Mkdir(filepath.Join(site, d), 0o755)
+	}
+	os.WriteFile(filepath.Join(site, "flat.egg-info"), []byte("Name: flat\n"), 0o644)
+	got, err := InstalledNames(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"zope-interface": true, "my-pkg": true, "old": true, "flat": true}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("InstalledNames = %v, want %v", got, want)
+	}
+}
